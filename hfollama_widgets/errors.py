@@ -1,0 +1,241 @@
+"""One exception hierarchy for everything hfollama-widgets raises.
+
+Every error carries a human message (``.message``) and, where there is one, the
+fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
+
+    HFOllamaError
+    ├── InvalidModelRefError (also ValueError)      bad repo id / model reference
+    ├── HubError                                     Hugging Face Hub side
+    │   ├── HubUnreachableError
+    │   ├── RepoNotFoundError
+    │   ├── GatedRepoError                           401/403: accept terms, set HF_TOKEN
+    │   ├── RevisionNotFoundError
+    │   ├── EntryNotFoundError                       a file missing from the repo
+    │   ├── NoGGUFFilesError
+    │   ├── GGUFParseError                           a remote header that is not valid GGUF
+    │   └── SelectionError (also LookupError)        choosing a quant failed
+    │       ├── QuantizationNotFoundError
+    │       ├── NoQuantFitsError
+    │       └── SplitOnlyError
+    └── OllamaError                                  Ollama server side
+        ├── OllamaConnectionError                    server not running / unreachable
+        ├── OllamaTimeoutError
+        ├── OllamaProtocolError                      malformed line / unexpected body
+        └── OllamaResponseError (.status_code, .error)
+            ├── ModelNotFoundError                   404: pull it first
+            ├── OllamaServerError                    HTTP 5xx
+            ├── StreamError                          {"error": …} inside a 200 stream
+            └── PullError
+                ├── ManifestNotFoundError            pull model manifest: file does not exist
+                ├── ShardedGGUFError                 the Hub refuses split GGUF to Ollama
+                ├── UnknownTagError                  the Hub has no such quant tag
+                ├── PrivateRepoAuthError             401: add Ollama's SSH key to the Hub
+                └── IncompletePullError              stream ended without "success"
+
+Tokens never appear in messages: :func:`redact` is applied to every message.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+__all__ = [
+    "EntryNotFoundError",
+    "GGUFParseError",
+    "GatedRepoError",
+    "HFOllamaError",
+    "HubError",
+    "HubUnreachableError",
+    "IncompletePullError",
+    "InvalidModelRefError",
+    "ManifestNotFoundError",
+    "ModelNotFoundError",
+    "NoGGUFFilesError",
+    "NoQuantFitsError",
+    "OllamaConnectionError",
+    "OllamaError",
+    "OllamaProtocolError",
+    "OllamaResponseError",
+    "OllamaServerError",
+    "OllamaTimeoutError",
+    "PrivateRepoAuthError",
+    "PullError",
+    "QuantizationNotFoundError",
+    "RepoNotFoundError",
+    "RevisionNotFoundError",
+    "SelectionError",
+    "ShardedGGUFError",
+    "SplitOnlyError",
+    "StreamError",
+    "UnknownTagError",
+    "redact",
+]
+
+# Hugging Face user access tokens look like ``hf_`` + 30-40 letters/digits.
+_HF_TOKEN_RE = re.compile(r"\bhf_[A-Za-z0-9]{8,}\b")
+_BEARER_RE = re.compile(r"(?i)(authorization\s*[:=]\s*bearer\s+)\S+")
+
+
+def redact(text: str, *secrets: str | None) -> str:
+    """Remove tokens from ``text``: the given secrets, ``HF_TOKEN`` and anything shaped like one.
+
+    >>> redact("failed with token hf_abcdefghijklmnop", None)
+    'failed with token ***'
+    """
+    candidates = [s for s in secrets if s]
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OLLAMA_API_KEY"):
+        value = os.environ.get(name)
+        if value:
+            candidates.append(value)
+    for secret in sorted(set(candidates), key=len, reverse=True):
+        if len(secret) >= 4:
+            text = text.replace(secret, "***")
+    text = _BEARER_RE.sub(r"\1***", text)
+    return _HF_TOKEN_RE.sub("***", text)
+
+
+class HFOllamaError(Exception):
+    """Base class of every error this package raises.
+
+    ``message`` says what went wrong, ``fix`` what to do about it (may be ``None``).
+    """
+
+    def __init__(self, message: str, *, fix: str | None = None) -> None:
+        self.message = redact(message)
+        self.fix = redact(fix) if fix else None
+        super().__init__(self.message if not self.fix else f"{self.message} {self.fix}")
+
+    def to_dict(self) -> dict[str, str | None]:
+        """The error as plain data, for a widget's error state."""
+        return {"type": type(self).__name__, "message": self.message, "fix": self.fix}
+
+
+class InvalidModelRefError(HFOllamaError, ValueError):
+    """A repo id or model reference breaks the Hub's or Ollama's naming rules."""
+
+
+# --- Hugging Face Hub -------------------------------------------------------------------
+
+
+class HubError(HFOllamaError):
+    """Something went wrong talking to the Hugging Face Hub (or choosing from its files)."""
+
+    def __init__(self, message: str, *, fix: str | None = None, repo_id: str | None = None):
+        self.repo_id = repo_id
+        super().__init__(message, fix=fix)
+
+
+class HubUnreachableError(HubError):
+    """The Hub endpoint could not be reached (network down, wrong ``HF_ENDPOINT``)."""
+
+
+class RepoNotFoundError(HubError):
+    """The repository does not exist (or is private and no valid token was sent)."""
+
+
+class GatedRepoError(HubError):
+    """The repository is gated or private: accept its terms on the Hub and set ``HF_TOKEN``."""
+
+
+class RevisionNotFoundError(HubError):
+    """The branch, tag or commit does not exist in the repository."""
+
+
+class EntryNotFoundError(HubError):
+    """A file does not exist in the repository at that revision."""
+
+
+class NoGGUFFilesError(HubError):
+    """The repository has no ``.gguf`` model files."""
+
+
+class GGUFParseError(HubError):
+    """A remote file is not a valid GGUF file (bad magic, truncated header, ...)."""
+
+
+class SelectionError(HubError, LookupError):
+    """No quantization could be chosen from a repository's files."""
+
+
+class QuantizationNotFoundError(SelectionError):
+    """A requested quantization is not in the repository (the message lists what is)."""
+
+
+class NoQuantFitsError(SelectionError):
+    """Nothing fits the size (or memory) limit (the message gives the smallest available)."""
+
+
+class SplitOnlyError(SelectionError):
+    """Every quant in the repository is split into shards, which Ollama cannot pull."""
+
+
+# --- Ollama -------------------------------------------------------------------------------
+
+
+class OllamaError(HFOllamaError):
+    """Something went wrong talking to the Ollama server."""
+
+
+class OllamaConnectionError(OllamaError, ConnectionError):
+    """The Ollama server could not be reached at the host tried."""
+
+
+class OllamaTimeoutError(OllamaError, TimeoutError):
+    """The Ollama server did not answer in time."""
+
+
+class OllamaProtocolError(OllamaError):
+    """The server sent something that is not the Ollama protocol (a malformed NDJSON line)."""
+
+
+class OllamaResponseError(OllamaError):
+    """The server answered with an error: ``status_code`` (-1 inside a stream) and ``error`` text."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        status_code: int = -1,
+        error: str | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.error = redact(error if error is not None else message)
+        super().__init__(message, fix=fix)
+
+
+class ModelNotFoundError(OllamaResponseError):
+    """The model is not in the local Ollama store (HTTP 404): pull it first."""
+
+
+class OllamaServerError(OllamaResponseError):
+    """The server failed with an HTTP 5xx status."""
+
+
+class StreamError(OllamaResponseError):
+    """An ``{"error": ...}`` line arrived inside a streaming (HTTP 200) response."""
+
+
+class PullError(OllamaResponseError):
+    """A pull failed."""
+
+
+class ManifestNotFoundError(PullError):
+    """``pull model manifest: file does not exist``: no such model or tag in the registry."""
+
+
+class ShardedGGUFError(PullError):
+    """The Hub refuses split (sharded) GGUF files to Ollama: pick a single-file quant."""
+
+
+class UnknownTagError(PullError):
+    """The Hub has no file for that quantization tag."""
+
+
+class PrivateRepoAuthError(PullError):
+    """The Hub answered 401 to Ollama: add Ollama's public SSH key to your Hub account."""
+
+
+class IncompletePullError(PullError):
+    """The pull stream ended without a ``success`` status."""
