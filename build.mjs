@@ -1,4 +1,5 @@
-// Bundle each widget's ES module (and its CSS) from js/ into hfollama_widgets/static/.
+// Bundle each widget's ES module from js/ into hfollama_widgets/static/: js/chat.js -> static/chat.js,
+// and the CSS it imports -> static/chat.css. Files starting with "_" are shared modules, not entry points.
 // No CDN at run time: everything a widget imports is bundled here.
 import * as esbuild from "esbuild";
 import { readdirSync } from "node:fs";
@@ -13,7 +14,6 @@ const options = {
   outdir: "hfollama_widgets/static",
   // bundled UMD code otherwise collides with RequireJS pages (anywidget#369)
   define: { "define.amd": "false" },
-  loader: { ".css": "text" },
   logLevel: "info",
 };
 
