@@ -23,3 +23,29 @@ __all__: list[str] = [*_errors_all, "__version__"]
 # --- ollama client + HF convenience ---
 # --- gguf metadata / memory / hardware ---
 # --- widgets ---
+# Imported lazily (module __getattr__): importing the package never pulls in anywidget, and a broken
+# widget module cannot break `import hfollama_widgets`.
+import typing as _typing
+
+_LAZY_WIDGETS = {
+    "GGUFBrowser": "hfollama_widgets.widgets.browser",
+    "PullProgress": "hfollama_widgets.widgets.pull_progress",
+    "ChatWidget": "hfollama_widgets.widgets.chat",
+}
+__all__ += list(_LAZY_WIDGETS)
+
+if _typing.TYPE_CHECKING:
+    from hfollama_widgets.widgets import ChatWidget as ChatWidget
+    from hfollama_widgets.widgets import GGUFBrowser as GGUFBrowser
+    from hfollama_widgets.widgets import PullProgress as PullProgress
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY_WIDGETS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
