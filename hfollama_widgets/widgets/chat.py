@@ -1,0 +1,264 @@
+"""ChatWidget: chat with an Ollama model in a notebook, tokens streaming in as they come.
+
+    import hfollama_widgets as hfw
+    chat = hfw.ChatWidget(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M",
+                          system="Answer briefly.", options={"temperature": 0.2})
+    chat                      # the widget: type, Enter to send, Shift+Enter for a new line
+    chat.send("Hi!")          # or from Python; returns at once
+    chat.wait()               # block until the reply is complete (returns its history entry)
+    chat.messages             # [{"role": "system", ...}, {"role": "user", ...}, {"role": ...}]
+    chat.to_dataframe()       # role, content, thinking, model, tokens, tokens_per_s, ..., error
+
+Design (why it does not flood the browser):
+
+- The reply streams in a daemon thread (``_chat_stream.ReplyRun``). While it streams, only the
+  NEW text goes to the browser, as custom messages ``{"type": "delta", ...}``, batched to at most
+  one per ``flush_interval`` (50 ms). The finished reply is then written once into the synced
+  ``history`` trait, so a re-render, a second view or a page reload shows the whole conversation.
+  A view that appears mid-reply asks for the partial text (``{"type": "sync"}``).
+- One reply at a time: sending while a reply streams is refused (Python raises with the fix; the
+  UI swaps Send for Stop). Stop keeps the partial answer, marked ``stopped``.
+- A failed reply keeps the history and the partial answer, shows the error (message + fix), and
+  Retry/Regenerate re-sends the last user turn.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import traitlets
+
+from hfollama_widgets.errors import HFOllamaError
+from hfollama_widgets.widgets._chat_history import (
+    entries_to_messages,
+    history_to_dataframe,
+    new_entry,
+    stats_from_final,
+)
+from hfollama_widgets.widgets._chat_stream import ChatClient, ReplyRun
+from hfollama_widgets.widgets._common import STATIC, WidgetBase, error_dict, start_thread
+
+__all__ = ["ChatWidget"]
+
+
+class ChatWidget(WidgetBase):
+    """A chat box for one Ollama model; see the module docstring for the full tour.
+
+    >>> import hfollama_widgets as hfw
+    >>> chat = hfw.ChatWidget(hfw.Client("http://127.0.0.1:9"), "llama3.2", system="Be brief.")
+    >>> chat
+    ChatWidget(model='llama3.2', messages=0, idle)
+    >>> chat.messages
+    [{'role': 'system', 'content': 'Be brief.'}]
+    """
+
+    _esm = STATIC / "chat.js"
+    _css = STATIC / "chat.css"
+
+    model = traitlets.Unicode().tag(sync=True)
+    #: System prompt (editable in the UI's settings); "" for none.
+    system = traitlets.Unicode("").tag(sync=True)
+    #: Ollama ``options`` sent with every request (the UI edits ``temperature``).
+    options = traitlets.Dict().tag(sync=True)
+    #: Ollama's ``think``: None (server default), True/False, or "low"/"medium"/"high".
+    think = traitlets.Union(
+        [traitlets.Bool(), traitlets.Unicode()], allow_none=True, default_value=None
+    ).tag(sync=True)
+    #: Finished messages (see ``_chat_history``); the in-progress reply is not in here.
+    history = traitlets.List(traitlets.Dict()).tag(sync=True)
+    #: Id of the reply being streamed, "" when idle.
+    streaming = traitlets.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        client: ChatClient,
+        model: str,
+        *,
+        system: str | None = None,
+        options: Mapping[str, Any] | None = None,
+        think: bool | str | None = None,
+        flush_interval: float = 0.05,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            model=model, system=system or "", options=dict(options or {}), think=think, **kwargs
+        )
+        self.client = client
+        self.flush_interval = flush_interval
+        self._lock = threading.RLock()
+        self._run: ReplyRun | None = None
+        self._reply_id = ""
+        self._idle = threading.Event()
+        self._idle.set()
+        self.on_msg(self._on_front_end_msg)
+
+    # -- public API ---------------------------------------------------------------------------
+
+    @property
+    def messages(self) -> list[dict[str, str]]:
+        """The conversation as Ollama ``messages`` (system first), ready for ``client.chat``.
+
+        Assistant ``thinking`` is left out (use :meth:`get_messages` with ``thinking=True`` to keep
+        it as Ollama's separate ``thinking`` field); failed replies are left out; stopped ones stay.
+        """
+        return self.get_messages()
+
+    def get_messages(self, *, thinking: bool = False) -> list[dict[str, str]]:
+        """Like :attr:`messages`; ``thinking=True`` adds each reply's reasoning as ``thinking``."""
+        return entries_to_messages(self.history, system=self.system or None, thinking=thinking)
+
+    def to_dataframe(self) -> pd.DataFrame:
+        """The history, one row per message: role, content, thinking, model, tokens, tokens_per_s,
+        duration_s, done_reason, stopped, error (the error message, or None)."""
+        return history_to_dataframe(self.history, system=self.system or None)
+
+    @property
+    def is_streaming(self) -> bool:
+        """True while a reply is being streamed."""
+        return not self._idle.is_set()
+
+    def send(self, content: str | Mapping[str, Any], buffers: Any = None) -> None:
+        """Send a user message and stream the reply in the background (returns at once).
+
+        Raises :class:`~hfollama_widgets.errors.HFOllamaError` if a reply is still streaming.
+        (A dict is passed on to ``ipywidgets.Widget.send`` as a custom message, so the widget
+        machinery keeps working.)
+        """
+        if not isinstance(content, str):
+            super().send(dict(content), buffers)
+            return
+        self._send_user(content)
+
+    def _send_user(self, text: str) -> None:
+        if not text.strip():
+            raise HFOllamaError("The message is empty.", fix="Type something to send.")
+        with self._lock:
+            self._refuse_if_busy()
+            self.history = [*self.history, new_entry("user", text)]
+            self._start_reply()
+
+    def regenerate(self) -> None:
+        """Drop the last reply (stopped, failed or finished); ask again for the last user turn."""
+        with self._lock:
+            self._refuse_if_busy()
+            history = list(self.history)
+            while history and history[-1]["role"] != "user":
+                history.pop()
+            if not history:
+                raise HFOllamaError("There is nothing to answer yet.", fix="Send a message first.")
+            self.history = history
+            self._start_reply()
+
+    #: Retry after an error re-sends the last user turn, exactly like :meth:`regenerate`.
+    retry = regenerate
+
+    def stop(self) -> None:
+        """Stop the reply being streamed (if any); its partial text stays, marked ``stopped``."""
+        run = self._run
+        if run is not None:
+            run.stop()
+
+    def clear(self) -> None:
+        """Stop any reply and empty the conversation (system prompt and options are kept)."""
+        self.stop()
+        self.wait(timeout=10)
+        with self._lock, self.hold_sync():
+            self.history = []
+            self._clear_error()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Block until the current reply is finished; return the last history entry (or None).
+
+        Raises ``TimeoutError`` if the reply is still streaming after ``timeout`` seconds.
+        """
+        if not self._idle.wait(timeout):
+            raise TimeoutError(f"The reply is still streaming after {timeout} s.")
+        return dict(self.history[-1]) if self.history else None
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _text_repr(self) -> str:
+        state = "streaming" if self.is_streaming else ("error" if self.error else "idle")
+        return f"ChatWidget(model={self.model!r}, messages={len(self.history)}, {state})"
+
+    def _refuse_if_busy(self) -> None:
+        if self.is_streaming:
+            raise HFOllamaError(
+                "A reply is still streaming; one message at a time.",
+                fix="Wait for it with chat.wait(), or stop it with chat.stop(), then send again.",
+            )
+
+    def _start_reply(self) -> None:
+        """Start streaming a reply to the current history (caller holds the lock)."""
+        reply = new_entry("assistant", model=self.model)
+        run = ReplyRun(
+            self.client,
+            self.model,
+            self.get_messages(),
+            on_delta=lambda c, ca, t, ta: self._send_delta(reply["id"], c, ca, t, ta),
+            think=self.think,
+            options=self.options,
+            interval_s=self.flush_interval,
+        )
+        self._run, self._reply_id = run, reply["id"]
+        self._idle.clear()
+        with self.hold_sync():
+            self._clear_error()
+            self.streaming = reply["id"]
+        start_thread(self._worker, run, reply, name=f"hfw-chat-{reply['id']}")
+
+    def _worker(self, run: ReplyRun, reply: dict[str, Any]) -> None:
+        try:
+            run.run()
+            reply.update(content=run.content, thinking=run.thinking, stopped=run.stopped)
+            if run.final is not None:
+                reply.update(stats_from_final(run.final))
+            if run.error is not None:
+                reply["error"] = error_dict(run.error)
+            with self._lock:
+                with self.hold_sync():
+                    self.history = [*self.history, reply]
+                    if run.error is not None:
+                        self._show_error(run.error)
+                    self.streaming = ""
+                self._run = None
+                self._idle.set()
+        except BaseException as exc:  # never leave the widget stuck in "streaming"
+            self.error = error_dict(exc)
+            self.streaming = ""
+        finally:
+            self._run = None
+            self._idle.set()
+
+    def _send_delta(self, reply_id: str, content: str, c_at: int, thinking: str, t_at: int) -> None:
+        msg: dict[str, Any] = {"type": "delta", "id": reply_id}
+        if content:
+            msg.update(content=content, content_at=c_at)
+        if thinking:
+            msg.update(thinking=thinking, thinking_at=t_at)
+        super().send(msg)
+
+    def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
+        if not isinstance(content, Mapping):
+            return
+        kind = content.get("type")
+        try:
+            if kind == "send":
+                if not self.is_streaming:  # the UI hides Send while streaming; ignore a race
+                    self._send_user(str(content.get("text", "")))
+            elif kind == "stop":
+                self.stop()
+            elif kind == "clear":
+                self.clear()
+            elif kind in ("regenerate", "retry"):
+                if not self.is_streaming:
+                    self.regenerate()
+            elif kind == "sync":
+                run = self._run
+                if run is not None:
+                    super().send({"type": "partial", "id": self._reply_id, **run.snapshot()})
+        except HFOllamaError as exc:
+            self._show_error(exc)
