@@ -45,7 +45,7 @@ export function formatBytes(n) {
     i += 1;
   }
   if (i === 0) return `${Math.round(n)} B`;
-  return `${n.toFixed(Math.abs(n) >= 100 ? 0 : 1)} ${units[i]}`;
+  return `${n.toFixed(1)} ${units[i]}`;
 }
 
 /** Seconds as a short duration: 5 -> "5s", 125 -> "2m 05s", 3725 -> "1h 02m". */
