@@ -1,0 +1,251 @@
+"""Streaming answers: :class:`Stream` (sync) and :class:`AsyncStream`, iterators of dicts.
+
+Closing a stream ends its HTTP request. ``close()`` may be called from another thread while a
+read is blocked (a widget's Stop button does that): it shuts the socket down, which wakes the
+reader, and the iteration then ends quietly (no exception for a cancel).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from hfollama_widgets.ollama._core import Call
+from hfollama_widgets.ollama._decode import LineDecoder, transport_error
+
+__all__ = ["AsyncStream", "Stream"]
+
+
+def _interrupt(response: httpx.Response) -> bool:
+    """Shut down the response's socket so a blocked read returns now. False if not possible."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if not isinstance(sock, socket.socket):
+        return False
+    with contextlib.suppress(OSError):  # already closed or reset: the reader wakes up anyway
+        sock.shutdown(socket.SHUT_RDWR)
+    return True
+
+
+class _StreamState:
+    """The lock-protected flags both stream kinds share."""
+
+    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
+        self.response = response
+        self.call = call
+        self.host = host
+        self.decoder = LineDecoder(call, host)
+        self.lock = threading.Lock()
+        self.closed = False  # the caller asked to stop
+        self.finished = False  # iteration is over (server ended, error, or closed)
+        self.reading = False
+        self.released = False
+
+    def begin_read(self) -> bool:
+        with self.lock:
+            if self.closed or self.finished:
+                return False
+            self.reading = True
+            return True
+
+    def end_read(self) -> bool:
+        """Leave the read; True when the response must now be released by this thread."""
+        with self.lock:
+            self.reading = False
+            return self.closed or self.finished
+
+    def request_close(self) -> bool:
+        """Mark closed; True when no read is running (the caller releases), False otherwise."""
+        with self.lock:
+            if self.closed:
+                return False
+            self.closed = True
+            return not self.reading
+
+    def take_release(self) -> bool:
+        with self.lock:
+            if self.released:
+                return False
+            self.released = True
+            return True
+
+
+class Stream(Iterator[dict[str, Any]]):
+    """The lines of a streaming answer, as dicts. Close it (or leave its ``with`` block) to stop.
+
+    >>> # for part in client.chat(model, messages, stream=True): print(part["message"]["content"])
+    >>> # with client.pull(model, stream=True) as progress: ...; progress.close()
+    """
+
+    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
+        self._state = _StreamState(response, call, host)
+        self._lines = response.iter_lines()
+
+    @property
+    def closed(self) -> bool:
+        """True once the stream was closed or ran to its end."""
+        return self._state.closed or self._state.finished
+
+    @property
+    def response(self) -> httpx.Response:
+        """The underlying HTTP response (status, headers)."""
+        return self._state.response
+
+    def __iter__(self) -> Stream:
+        return self
+
+    def __next__(self) -> dict[str, Any]:
+        state = self._state
+        if not state.begin_read():
+            raise StopIteration
+        try:
+            while True:
+                try:
+                    line = next(self._lines)
+                except StopIteration:
+                    state.finished = True
+                    if not state.closed:
+                        state.decoder.finish()
+                    raise
+                except httpx.HTTPError as exc:
+                    state.finished = True
+                    if state.closed:
+                        raise StopIteration from None
+                    raise transport_error(state.call, exc, state.host, mid_stream=True) from exc
+                try:
+                    item = state.decoder.feed(line)
+                except BaseException:
+                    state.finished = True
+                    raise
+                if state.closed:
+                    state.finished = True
+                    raise StopIteration
+                if item is not None:
+                    return item
+        finally:
+            if state.end_read():
+                self._release()
+
+    def _release(self) -> None:
+        if self._state.take_release():
+            self._state.response.close()
+
+    def close(self) -> None:
+        """Stop the stream and end its HTTP request. Safe to call twice and from another thread."""
+        state = self._state
+        if state.request_close():
+            self._release()
+        elif not _interrupt(state.response):
+            self._release()  # no socket to shut down (custom transport): close from here
+
+    def __enter__(self) -> Stream:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        state = getattr(self, "_state", None)
+        if state is not None and not state.released:
+            with contextlib.suppress(Exception):
+                self.close()
+
+    def __repr__(self) -> str:
+        status = "closed" if self.closed else "open"
+        return f"<Stream {self._state.call.endpoint} {self._state.call.model!r} {status}>"
+
+
+class AsyncStream(AsyncIterator[dict[str, Any]]):
+    """The async twin of :class:`Stream`: ``async for part in stream``; ``await stream.aclose()``.
+
+    ``aclose()`` may run in another task (or ``close()`` in another thread) while a read waits.
+    """
+
+    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
+        self._state = _StreamState(response, call, host)
+        self._lines = response.aiter_lines()
+
+    @property
+    def closed(self) -> bool:
+        return self._state.closed or self._state.finished
+
+    @property
+    def response(self) -> httpx.Response:
+        return self._state.response
+
+    def __aiter__(self) -> AsyncStream:
+        return self
+
+    async def __anext__(self) -> dict[str, Any]:
+        state = self._state
+        if not state.begin_read():
+            raise StopAsyncIteration
+        try:
+            while True:
+                try:
+                    line = await self._lines.__anext__()
+                except StopAsyncIteration:
+                    state.finished = True
+                    if not state.closed:
+                        state.decoder.finish()
+                    raise
+                except httpx.HTTPError as exc:
+                    state.finished = True
+                    if state.closed:
+                        raise StopAsyncIteration from None
+                    raise transport_error(state.call, exc, state.host, mid_stream=True) from exc
+                try:
+                    item = state.decoder.feed(line)
+                except BaseException:
+                    state.finished = True
+                    raise
+                if state.closed:
+                    state.finished = True
+                    raise StopAsyncIteration
+                if item is not None:
+                    return item
+        finally:
+            if state.end_read():
+                await self._release()
+
+    async def _release(self) -> None:
+        if self._state.take_release():
+            await self._state.response.aclose()
+
+    def close(self) -> None:
+        """Thread-safe stop: shut the socket down; the reading task ends and releases it."""
+        state = self._state
+        if state.request_close():
+            _interrupt(state.response)  # nobody reading: the next read (or aclose) releases
+
+    async def aclose(self) -> None:
+        """Stop the stream and end its HTTP request. Safe to call twice."""
+        state = self._state
+        if state.request_close() or not _interrupt(state.response) or not state.reading:
+            await self._release()
+
+    async def __aenter__(self) -> AsyncStream:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __repr__(self) -> str:
+        status = "closed" if self.closed else "open"
+        return f"<AsyncStream {self._state.call.endpoint} {self._state.call.model!r} {status}>"
