@@ -1,0 +1,166 @@
+// PullProgress front end: renders only from the synced traits (model, host, state, status,
+// progress, error, attempt), so a re-render or a second view of the widget shows the same thing.
+// Buttons send {type: "cancel" | "retry" | "start"} to Python. All text goes through textContent.
+import { button, formatBytes, formatDuration, h, renderError } from "./_shared.js";
+import "./pull_progress.css";
+
+const STATE_LABEL = {
+  idle: "Not started",
+  running: "Pulling",
+  success: "Done",
+  error: "Failed",
+  cancelled: "Cancelled",
+};
+
+function shortDigest(digest) {
+  const hex = String(digest || "").split(":").pop();
+  return hex.slice(0, 12);
+}
+
+function percent(fraction) {
+  if (fraction === null || fraction === undefined || !Number.isFinite(fraction)) return null;
+  return Math.max(0, Math.min(100, fraction * 100));
+}
+
+function bar(fraction, testid, label) {
+  const pct = percent(fraction);
+  const fill = h("div", { className: "hfw-pull-fill" });
+  const el = h(
+    "div",
+    {
+      className: "hfw-pull-bar",
+      role: "progressbar",
+      "aria-label": label,
+      attrs: { "aria-valuemin": 0, "aria-valuemax": 100 },
+      dataset: { testid },
+    },
+    fill,
+  );
+  if (pct === null) {
+    el.classList.add("hfw-pull-indeterminate");
+  } else {
+    fill.style.width = `${pct.toFixed(1)}%`;
+    el.setAttribute("aria-valuenow", pct.toFixed(0));
+  }
+  return el;
+}
+
+function summaryText(progress, state) {
+  const parts = [];
+  const total = progress.total || 0;
+  const done = progress.completed || 0;
+  if (total > 0) parts.push(`${formatBytes(done)} / ${formatBytes(total)}`);
+  const pct = percent(progress.fraction);
+  if (pct !== null) parts.push(`${pct.toFixed(pct >= 10 ? 0 : 1)}%`);
+  if (state === "running") {
+    if (progress.speed) parts.push(`${formatBytes(progress.speed)}/s`);
+    if (progress.eta_s !== null && progress.eta_s !== undefined && progress.speed) {
+      parts.push(`ETA ${formatDuration(progress.eta_s)}`);
+    }
+  }
+  return parts.join(" · ");
+}
+
+function layerRow(layer, current) {
+  const total = layer.total || 0;
+  const fraction = total ? (layer.completed || 0) / total : null;
+  const row = h(
+    "div",
+    {
+      className: "hfw-pull-layer",
+      dataset: { testid: "layer", digest: layer.digest, done: String(Boolean(layer.done)) },
+    },
+    h("span", { className: "hfw-pull-layer-digest hfw-mono", title: layer.digest }, shortDigest(layer.digest)),
+    bar(fraction, "layer-bar", `layer ${shortDigest(layer.digest)}`),
+    h(
+      "span",
+      { className: "hfw-pull-layer-size" },
+      layer.done ? `${formatBytes(total)} ✓` : `${formatBytes(layer.completed || 0)} / ${formatBytes(total)}`,
+    ),
+  );
+  if (layer.digest === current) row.classList.add("hfw-pull-layer-current");
+  return row;
+}
+
+function finalText(state, progress) {
+  if (state === "success") {
+    const size = progress.total ? ` (${formatBytes(progress.total)}` : "";
+    const time = progress.elapsed_s ? ` in ${formatDuration(progress.elapsed_s)})` : size ? ")" : "";
+    return `Pulled${size}${time}. Ready to use.`;
+  }
+  if (state === "cancelled") {
+    const pct = percent(progress.fraction);
+    const at = pct !== null ? ` at ${pct.toFixed(0)}%` : "";
+    return `Cancelled${at}. Retry resumes from the bytes Ollama already has.`;
+  }
+  return "";
+}
+
+function render({ model, el }) {
+  const title = h("span", { className: "hfw-pull-model hfw-mono", dataset: { testid: "model" } });
+  const badge = h("span", { className: "hfw-pull-badge", dataset: { testid: "state" } });
+  const host = h("span", { className: "hfw-pull-host hfw-muted", dataset: { testid: "host" } });
+  const status = h("div", { className: "hfw-pull-status", dataset: { testid: "status" }, "aria-live": "polite" });
+  const overall = h("div", { className: "hfw-pull-overall" });
+  const summary = h("div", { className: "hfw-pull-summary hfw-muted", dataset: { testid: "summary" } });
+  const layers = h("div", { className: "hfw-pull-layers", dataset: { testid: "layers" } });
+  const final = h("div", { className: "hfw-pull-final", dataset: { testid: "final" } });
+  const errorBox = h("div", { className: "hfw-pull-error" });
+  const send = (type) => model.send({ type });
+  const cancelBtn = button("Cancel", () => send("cancel"), { dataset: { testid: "cancel" } });
+  const retryBtn = button("Retry", () => send("retry"), { className: "hfw-primary", dataset: { testid: "retry" } });
+  const startBtn = button("Pull", () => send("start"), { className: "hfw-primary", dataset: { testid: "start" } });
+  const actions = h("div", { className: "hfw-pull-actions" }, startBtn, cancelBtn, retryBtn);
+
+  const root = h(
+    "div",
+    { className: "hfw-root hfw-pull", dataset: { testid: "pull-progress" } },
+    h("div", { className: "hfw-pull-header" }, badge, title, host),
+    status,
+    overall,
+    summary,
+    layers,
+    final,
+    errorBox,
+    actions,
+  );
+  el.replaceChildren(root);
+
+  function update() {
+    const state = model.get("state") || "idle";
+    const progress = model.get("progress") || {};
+    const error = model.get("error");
+    root.dataset.state = state;
+    badge.textContent = STATE_LABEL[state] || state;
+    title.textContent = model.get("model") || "";
+    const hostText = model.get("host");
+    host.textContent = hostText ? `via ${hostText}` : "";
+    status.textContent = state === "running" ? model.get("status") || progress.status || "" : "";
+    status.hidden = state !== "running";
+
+    const fraction = state === "success" ? 1 : progress.fraction;
+    overall.replaceChildren(bar(fraction, "overall-bar", "pull progress"));
+    overall.hidden = state === "idle";
+    summary.textContent = summaryText(progress, state);
+
+    const rows = (progress.layers || []).map((layer) => layerRow(layer, state === "running" ? progress.current : null));
+    layers.replaceChildren(...rows);
+    layers.hidden = rows.length === 0;
+
+    final.textContent = finalText(state, progress);
+    final.hidden = !final.textContent;
+    renderError(errorBox, state === "error" ? error : null);
+
+    startBtn.hidden = state !== "idle";
+    cancelBtn.hidden = state !== "running";
+    retryBtn.hidden = state !== "error" && state !== "cancelled";
+  }
+
+  for (const name of ["state", "status", "progress", "error", "model", "host"]) {
+    model.on(`change:${name}`, update);
+  }
+  update();
+  // Listeners are tagged per view by anywidget and removed with it.
+}
+
+export default { render };
