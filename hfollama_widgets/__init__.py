@@ -19,6 +19,59 @@ __version__ = "0.1.0"
 __all__: list[str] = [*_errors_all, "__version__"]
 
 # --- refs / quants / listing (pure) ---
+from hfollama_widgets.listing import (
+    DEFAULT_PREFERENCE,
+    best_quantization,
+    candidates,
+    gguf_dataframe,
+    select_row,
+    to_records,
+)
+from hfollama_widgets.quants import (
+    QUANT_TYPES,
+    QuantType,
+    canonical_label,
+    file_kind,
+    hub_quant_label,
+    is_gguf,
+    parse_quant_label,
+    parse_shard,
+    quant_info,
+)
+from hfollama_widgets.refs import (
+    ModelRef,
+    is_hf_model,
+    model_ref,
+    normalize_tag,
+    parse_model_ref,
+    to_model_ref,
+    validate_repo_id,
+)
+
+__all__ += [
+    "DEFAULT_PREFERENCE",
+    "QUANT_TYPES",
+    "ModelRef",
+    "QuantType",
+    "best_quantization",
+    "candidates",
+    "canonical_label",
+    "file_kind",
+    "gguf_dataframe",
+    "hub_quant_label",
+    "is_gguf",
+    "is_hf_model",
+    "model_ref",
+    "normalize_tag",
+    "parse_model_ref",
+    "parse_quant_label",
+    "parse_shard",
+    "quant_info",
+    "select_row",
+    "to_model_ref",
+    "to_records",
+    "validate_repo_id",
+]
 # --- hub ---
 # --- ollama client + HF convenience ---
 # --- gguf metadata / memory / hardware ---
