@@ -3,7 +3,7 @@
 A history *entry* is a plain JSON-able dict (it is synced to the browser)::
 
     {"id": "m3", "role": "assistant", "content": "...", "thinking": "...", "model": "hf.co/...",
-     "tokens": 42, "tokens_per_s": 31.5, "duration_s": 1.33, "done_reason": "stop",
+     "tokens": 42, "tokens_per_s": 31.5, "duration_s": 1.33, "done_reason": "stop", "ttft_s": 0.2,
      "stopped": False, "error": None}   # error: {"type", "message", "fix"} when the reply failed
 
 User entries carry ``id``, ``role``, ``content`` (the rest at their defaults).
@@ -35,6 +35,7 @@ DATAFRAME_COLUMNS: tuple[str, ...] = (
     "tokens_per_s",
     "duration_s",
     "done_reason",
+    "ttft_s",
     "stopped",
     "error",
 )
@@ -59,6 +60,7 @@ def new_entry(role: str, content: str = "", *, model: str | None = None) -> dict
         "tokens_per_s": None,
         "duration_s": None,
         "done_reason": None,
+        "ttft_s": None,
         "stopped": False,
         "error": None,
     }
@@ -141,5 +143,6 @@ def history_to_dataframe(
     df["tokens"] = df["tokens"].astype("Int64")
     df["tokens_per_s"] = df["tokens_per_s"].astype("Float64")
     df["duration_s"] = df["duration_s"].astype("Float64")
+    df["ttft_s"] = df["ttft_s"].astype("Float64")
     df["stopped"] = df["stopped"].astype(bool)
     return df

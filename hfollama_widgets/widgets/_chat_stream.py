@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, Protocol
 
@@ -67,6 +68,9 @@ class ReplyRun:
         self.stopped = False
         self.error: BaseException | None = None
         self.done = threading.Event()
+        #: wall-clock times (``time.time()``): request sent, first token received
+        self.started_at: float | None = None
+        self.first_token_at: float | None = None
         self._throttle = Throttle(interval_s)
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()
@@ -113,6 +117,7 @@ class ReplyRun:
             kwargs["options"] = self.options
         if self.stopped:
             return
+        self.started_at = time.time()
         stream = self.client.chat(self.model, self.messages, **kwargs)
         with self._lock:
             self._stream = stream
@@ -126,6 +131,8 @@ class ReplyRun:
             message = line.get("message") or {}
             text = message.get("content") or ""
             thought = message.get("thinking") or ""
+            if (text or thought) and self.first_token_at is None:
+                self.first_token_at = time.time()
             if text:
                 self.content += text
             if thought:

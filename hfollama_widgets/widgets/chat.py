@@ -90,6 +90,7 @@ class ChatWidget(WidgetBase):
         self.flush_interval = flush_interval
         self._lock = threading.RLock()
         self._run: ReplyRun | None = None
+        self._last_run: ReplyRun | None = None  # kept for timing (bench/stream_messages.py)
         self._reply_id = ""
         self._idle = threading.Event()
         self._idle.set()
@@ -112,7 +113,7 @@ class ChatWidget(WidgetBase):
 
     def to_dataframe(self) -> pd.DataFrame:
         """The history, one row per message: role, content, thinking, model, tokens, tokens_per_s,
-        duration_s, done_reason, stopped, error (the error message, or None)."""
+        duration_s, done_reason, ttft_s (time to first token), stopped, error (message or None)."""
         return history_to_dataframe(self.history, system=self.system or None)
 
     @property
@@ -203,7 +204,8 @@ class ChatWidget(WidgetBase):
             options=self.options,
             interval_s=self.flush_interval,
         )
-        self._run, self._reply_id = run, reply["id"]
+        self._run = self._last_run = run
+        self._reply_id = reply["id"]
         self._idle.clear()
         with self.hold_sync():
             self._clear_error()
@@ -216,6 +218,8 @@ class ChatWidget(WidgetBase):
             reply.update(content=run.content, thinking=run.thinking, stopped=run.stopped)
             if run.final is not None:
                 reply.update(stats_from_final(run.final))
+            if run.first_token_at is not None and run.started_at is not None:
+                reply["ttft_s"] = round(run.first_token_at - run.started_at, 4)
             if run.error is not None:
                 reply["error"] = error_dict(run.error)
             with self._lock:

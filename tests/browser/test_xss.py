@@ -1,0 +1,137 @@
+"""Untrusted text never runs: model output (markdown and code blocks), errors, Hub file names.
+
+Each payload would set ``window.__xss`` (or open a dialog) if it ever executed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from hfollama_widgets.ollama import Client
+
+from ._harness import NotebookSession
+
+LLAMA = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
+
+PAYLOADS = [
+    '<img src=x onerror="window.__xss=1">',
+    "<script>window.__xss=1</script>",
+    "[x](javascript:window.__xss=1)",
+    '<svg onload="window.__xss=1"><circle r="1"/></svg>',
+    '<a href="javascript:window.__xss=1">click me</a>',
+    '<iframe src="javascript:window.__xss=1"></iframe>',
+    '<details open ontoggle="window.__xss=1">x</details>',
+    '![pic](x" onerror="window.__xss=1)',
+    "[y](JaVaScRiPt:window.__xss=1)",
+    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=1">',
+    "<a href='data:text/html,<script>window.__xss=1</script>'>data</a>",
+    "<form><button formaction=javascript:window.__xss=1>go</button></form>",
+    '<div style="background:url(javascript:window.__xss=1)">styled</div>',
+    "<body onload=alert(1)>",
+    "<img src=x onerror=alert(1)>",
+]
+
+PROSE = "Here you go:\n\n" + "\n\n".join(PAYLOADS) + "\n\nInline: " + " ".join(PAYLOADS[:3])
+CODE = "```html\n" + "\n".join(PAYLOADS) + "\n```\n\nand `" + PAYLOADS[0] + "` inline"
+
+# DOM checks run in the page: anything executable or loading left in the widget's output.
+DANGER_JS = """
+(root) => {
+  const found = [];
+  for (const el of root.querySelectorAll('*')) {
+    const tag = el.tagName.toLowerCase();
+    const bad = ['script', 'img', 'iframe', 'svg', 'math', 'object', 'embed', 'form', 'style'];
+    if (bad.includes(tag))
+      found.push('tag:' + tag);
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      const value = attr.value.replace(/\\s+/g, '').toLowerCase();
+      if (name.startsWith('on')) found.push('attr:' + tag + '.' + name);
+      if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(name)
+          && (value.startsWith('javascript:') || value.startsWith('data:')))
+        found.push('url:' + tag + '.' + name);
+      if (name === 'style' && root.contains(el) && el.closest('[data-testid="content"]'))
+        found.push('style:' + tag);
+    }
+  }
+  return found;
+}
+"""
+
+
+@pytest.fixture()
+def ollama_url(fake_ollama: Any) -> str:
+    fake_ollama.pull_speed = 10**12
+    Client(fake_ollama.url).pull(LLAMA)
+    return str(fake_ollama.url)
+
+
+def assert_nothing_ran(nb: NotebookSession, output: int) -> None:
+    nb.page.wait_for_timeout(500)  # give onerror/onload handlers a chance to fire
+    assert nb.page.evaluate("typeof window.__xss") == "undefined"
+    assert nb.dialogs == []
+    found = nb.output(output).get_by_test_id("chat").evaluate(DANGER_JS)
+    assert found == [], found
+
+
+def test_chat_output_cannot_run_code(notebook: Any, ollama_url: str) -> None:
+    nb: NotebookSession = notebook(
+        [
+            "from hfollama_widgets.ollama import Client\n"
+            "from hfollama_widgets.widgets import ChatWidget\n"
+            f"chat = ChatWidget(Client({ollama_url!r}), {LLAMA!r})",
+            "chat",
+        ]
+    )
+    output = nb.output(1)
+    output.get_by_test_id("chat").wait_for()
+    for i, text in enumerate([PROSE, CODE]):
+        nb.eval(f"chat.send({'echo: ' + text!r}); chat.wait(30) and None")
+        done = output.locator('[data-testid="message"][data-role="assistant"]').nth(i)
+        done.wait_for()
+        assert done.get_attribute("data-state") == "done"
+        assert_nothing_ran(nb, 1)
+    # the payloads are still there, as harmless text: in the code block verbatim
+    code = output.locator(".hfw-chat-code pre code").first.inner_text()
+    for payload in PAYLOADS:
+        assert payload in code
+    # the user's own messages (the payloads) show as plain text
+    assert (
+        "<script>window.__xss=1</script>" in output.locator('[data-role="user"]').first.inner_text()
+    )
+    # links left in the output are safe and open in a new tab
+    for link in output.get_by_test_id("content").locator("a").all():
+        href = link.get_attribute("href")
+        assert href is None or href.startswith(("http:", "https:", "mailto:", "#"))
+        assert link.get_attribute("rel") == "noopener noreferrer"
+    # clicking every link and summary still runs nothing
+    for link in output.get_by_test_id("content").locator("a:not([href])").all():
+        link.click()
+    assert_nothing_ran(nb, 1)
+    nb.screenshot("chat-xss", output)
+    nb.assert_no_errors()
+
+
+def test_streaming_and_error_text_cannot_run_code(
+    notebook: Any, fake_ollama: Any, ollama_url: str
+) -> None:
+    fake_ollama.token_rate = 200
+    fake_ollama.faults.error_line(
+        after_lines=30, message=PAYLOADS[0] + PAYLOADS[1], path="/api/chat"
+    )
+    nb: NotebookSession = notebook(
+        [
+            "from hfollama_widgets.ollama import Client\n"
+            "from hfollama_widgets.widgets import ChatWidget\n"
+            f"chat = ChatWidget(Client({ollama_url!r}), {LLAMA!r}, system={PAYLOADS[1]!r})",
+            "chat",
+        ]
+    )
+    nb.eval(f"chat.send({'echo: ' + PROSE!r}); chat.wait(30) and None")
+    nb.output(1).locator('[data-testid="message"][data-state="error"]').wait_for()
+    box = nb.output(1).get_by_test_id("error-message")
+    assert "<script>window.__xss=1</script>" in box.inner_text()  # shown as text
+    assert_nothing_ran(nb, 1)
+    nb.assert_no_errors()

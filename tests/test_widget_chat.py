@@ -1,0 +1,303 @@
+"""ChatWidget logic against FakeOllama over real HTTP (no browser).
+
+What goes to the browser is observed by wrapping the widget's comm ``send`` (the transport), never
+by mocking the widget's own code. Expected texts come from the official ``ollama`` client asking
+the same FakeOllama the same question, not from the implementation.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import ollama
+import pytest
+
+from hfollama_widgets.errors import HFOllamaError
+from hfollama_widgets.ollama import Client
+from hfollama_widgets.widgets.chat import ChatWidget
+
+LLAMA = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
+QWEN = "hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M"
+
+
+class CommSpy:
+    """Records every comm message the widget sends to the front end (data dicts and JSON bytes)."""
+
+    def __init__(self, widget: ChatWidget) -> None:
+        self.sent: list[dict[str, Any]] = []
+        self.bytes = 0
+        original = widget.comm.send
+
+        def send(data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
+            self.sent.append(data)
+            self.bytes += len(json.dumps(data, default=str))
+            original(data=data, metadata=metadata, buffers=buffers)
+
+        widget.comm.send = send
+
+    def custom(self, kind: str) -> list[dict[str, Any]]:
+        return [
+            m["content"]
+            for m in self.sent
+            if m.get("method") == "custom" and m["content"].get("type") == kind
+        ]
+
+    def updates(self) -> list[dict[str, Any]]:
+        return [m["state"] for m in self.sent if m.get("method") == "update"]
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.01)
+
+
+@pytest.fixture()
+def ollama_url(fake_ollama: Any) -> str:
+    fake_ollama.pull_speed = 10**12
+    client = Client(fake_ollama.url)
+    for model in (LLAMA, QWEN):
+        client.pull(model)
+    return str(fake_ollama.url)
+
+
+@pytest.fixture()
+def chat(ollama_url: str) -> Iterator[ChatWidget]:
+    widget = ChatWidget(Client(ollama_url), LLAMA)
+    yield widget
+    widget.stop()
+    widget.close()
+
+
+def official_reply(url: str, model: str, messages: list[dict[str, str]], **kw: Any) -> Any:
+    return ollama.Client(host=url).chat(model=model, messages=messages, **kw)
+
+
+def test_reply_streams_into_history_with_stats(chat: ChatWidget, ollama_url: str) -> None:
+    spy = CommSpy(chat)
+    chat.send("Tell me about GGUF.")
+    assert chat.is_streaming  # send() returned before the reply was complete
+    final = chat.wait(timeout=30)
+    assert final is not None and not chat.is_streaming
+
+    expected = official_reply(
+        ollama_url, LLAMA, [{"role": "user", "content": "Tell me about GGUF."}]
+    )
+    assert [m["role"] for m in chat.history] == ["user", "assistant"]
+    assert final["content"] == expected.message.content
+    assert final["tokens"] == expected.eval_count
+    assert final["tokens_per_s"] == pytest.approx(final["tokens"] / final["duration_s"], rel=0.01)
+    assert final["stopped"] is False and final["error"] is None
+    # the deltas sent while streaming, joined at their offsets, are exactly the answer
+    text = ""
+    for delta in spy.custom("delta"):
+        assert delta["content_at"] == len(text)
+        text += delta["content"]
+    assert text == final["content"]
+    assert spy.updates()[-1] == {"history": chat.history, "streaming": ""}
+
+
+def test_messages_are_resendable_to_ollama(chat: ChatWidget, ollama_url: str) -> None:
+    chat.system = "Answer briefly."
+    chat.send("Hi")
+    chat.wait(timeout=30)
+    chat.send("And again")
+    chat.wait(timeout=30)
+    messages = chat.messages
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user", "assistant"]
+    assert all(set(m) == {"role", "content"} for m in messages)
+    assert messages[2]["content"] == chat.history[1]["content"]
+    # the official client accepts them as they are
+    reply = official_reply(ollama_url, LLAMA, [*messages, {"role": "user", "content": "More"}])
+    assert reply.message.content
+
+
+def test_thinking_kept_apart_from_the_answer(ollama_url: str) -> None:
+    chat = ChatWidget(Client(ollama_url), QWEN, think=True)
+    spy = CommSpy(chat)
+    chat.send("Why is the sky blue?")
+    final = chat.wait(timeout=30)
+    assert final is not None
+    expected = official_reply(
+        ollama_url, QWEN, [{"role": "user", "content": "Why is the sky blue?"}], think=True
+    )
+    assert expected.message.thinking  # the stand-in's thinking model does think
+    assert final["thinking"] == expected.message.thinking
+    assert final["content"] == expected.message.content
+    assert final["thinking"] not in final["content"]
+    assert "thinking" not in chat.messages[-1]
+    with_thinking = chat.get_messages(thinking=True)
+    assert with_thinking[-1]["thinking"] == final["thinking"]
+    assert official_reply(ollama_url, QWEN, [*with_thinking, {"role": "user", "content": "ok"}])
+    thought = "".join(d.get("thinking", "") for d in spy.custom("delta"))
+    assert thought == final["thinking"]
+    chat.close()
+
+
+def test_stop_keeps_the_partial_answer(chat: ChatWidget, fake_ollama: Any, ollama_url: str) -> None:
+    fake_ollama.token_rate = 20
+    spy = CommSpy(chat)
+    chat.send("Write a long story.")
+    wait_until(lambda: len(spy.custom("delta")) >= 2)
+    started = time.monotonic()
+    chat.stop()
+    final = chat.wait(timeout=5)
+    assert time.monotonic() - started < 2.0  # Stop ends the request, it does not wait for the end
+    assert final is not None and final["stopped"] is True and final["error"] is None
+    fake_ollama.token_rate = 10_000
+    full = official_reply(ollama_url, LLAMA, [{"role": "user", "content": "Write a long story."}])
+    assert final["content"] and full.message.content.startswith(final["content"])
+    assert len(final["content"]) < len(full.message.content)
+    assert chat.messages[-1] == {"role": "assistant", "content": final["content"]}
+    assert chat.error is None
+
+
+def test_error_mid_reply_keeps_history_and_retry_works(
+    chat: ChatWidget, fake_ollama: Any, ollama_url: str
+) -> None:
+    chat.send("First question")
+    chat.wait(timeout=30)
+    fake_ollama.faults.error_line(after_lines=3, message="model runner crashed", path="/api/chat")
+    chat.send("Second question")
+    failed = chat.wait(timeout=30)
+    assert failed is not None and failed["error"] is not None
+    assert "model runner crashed" in failed["error"]["message"]
+    assert failed["content"]  # the lines before the error are kept
+    assert chat.error is not None and chat.error["message"] and chat.error["fix"]
+    assert [m["role"] for m in chat.history] == ["user", "assistant", "user", "assistant"]
+    # a failed reply is not part of the conversation sent back to Ollama
+    assert chat.messages[-1] == {"role": "user", "content": "Second question"}
+
+    chat.retry()
+    fixed = chat.wait(timeout=30)
+    assert fixed is not None and fixed["error"] is None and chat.error is None
+    assert [m["role"] for m in chat.history] == ["user", "assistant", "user", "assistant"]
+    expected = official_reply(ollama_url, LLAMA, chat.messages[:-1])
+    assert fixed["content"] == expected.message.content
+
+
+def test_cut_stream_is_an_error_not_a_silent_end(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.faults.cut_stream(after_lines=4, path="/api/chat")
+    chat.send("Hello")
+    failed = chat.wait(timeout=30)
+    assert failed is not None and failed["error"] is not None and failed["content"]
+    assert chat.error is not None and chat.error["fix"]
+    chat.regenerate()
+    again = chat.wait(timeout=30)
+    assert again is not None and again["error"] is None and again["tokens"]
+
+
+def test_http_error_before_the_reply(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.faults.http_error(503, path="/api/chat")
+    chat.send("Hello")
+    failed = chat.wait(timeout=30)
+    assert failed is not None and failed["content"] == "" and failed["error"] is not None
+    assert chat.error is not None and chat.error["type"] != "RuntimeError"
+    chat.retry()
+    assert chat.wait(timeout=30)["error"] is None  # type: ignore[index]
+
+
+def test_model_not_pulled_shows_the_fix(ollama_url: str) -> None:
+    chat = ChatWidget(Client(ollama_url), "hf.co/nobody/not-pulled-GGUF:Q4_K_M")
+    chat.send("Hello")
+    chat.wait(timeout=30)
+    assert chat.error is not None
+    assert chat.error["type"] == "ModelNotFoundError"
+    assert "pull" in (chat.error["fix"] or "").lower()
+    chat.close()
+
+
+def test_sending_while_streaming_is_refused(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.token_rate = 50
+    chat.send("Long one")
+    with pytest.raises(HFOllamaError) as info:
+        chat.send("Impatient")
+    assert info.value.fix and "wait" in info.value.fix
+    assert [m["content"] for m in chat.history] == ["Long one"]
+    # the front end's Send during a reply is ignored too
+    chat._handle_custom_msg({"type": "send", "text": "Impatient"}, [])
+    chat.stop()
+    chat.wait(timeout=5)
+    assert [m["role"] for m in chat.history] == ["user", "assistant"]
+
+
+def test_front_end_messages_drive_the_chat(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.token_rate = 40
+    spy = CommSpy(chat)
+    chat._handle_custom_msg({"type": "send", "text": "From the browser"}, [])
+    wait_until(lambda: len(spy.custom("delta")) >= 2)
+    # a view that renders mid-reply asks for what came so far
+    chat._handle_custom_msg({"type": "sync"}, [])
+    partial = spy.custom("partial")[-1]
+    assert partial["id"] == chat.streaming and partial["content"]
+    chat._handle_custom_msg({"type": "stop"}, [])
+    final = chat.wait(timeout=5)
+    assert final is not None and final["stopped"]
+    assert final["content"].startswith(partial["content"])
+    chat._handle_custom_msg({"type": "clear"}, [])
+    assert chat.history == [] and chat.messages == []
+
+
+def test_options_system_and_think_are_settable(chat: ChatWidget) -> None:
+    chat.options = {"temperature": 0.2}
+    chat.system = "You are terse."
+    chat.think = False
+    chat.send("Hi")
+    final = chat.wait(timeout=30)
+    assert final is not None and final["error"] is None
+    assert chat.messages[0] == {"role": "system", "content": "You are terse."}
+    assert repr(chat).startswith("ChatWidget(model='hf.co/bartowski/")
+
+
+def test_to_dataframe(chat: ChatWidget, fake_ollama: Any) -> None:
+    chat.system = "Be brief."
+    chat.send("One")
+    chat.wait(timeout=30)
+    fake_ollama.faults.error_line(after_lines=2, message="out of memory", path="/api/chat")
+    chat.send("Two")
+    chat.wait(timeout=30)
+    df = chat.to_dataframe()
+    assert list(df.columns) == [
+        "role",
+        "content",
+        "thinking",
+        "model",
+        "tokens",
+        "tokens_per_s",
+        "duration_s",
+        "done_reason",
+        "ttft_s",
+        "stopped",
+        "error",
+    ]
+    assert list(df["role"]) == ["system", "user", "assistant", "user", "assistant"]
+    assert df.loc[2, "tokens"] == chat.history[1]["tokens"] > 0
+    assert df.loc[2, "tokens_per_s"] > 0
+    assert "out of memory" in df.loc[4, "error"]
+    assert df["error"].isna().sum() == 4
+
+
+def test_long_reply_sends_few_small_messages(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.token_rate = 2000
+    spy = CommSpy(chat)
+    chat.send("echo: " + " ".join(f"word{i}" for i in range(1500)))
+    started = time.monotonic()
+    final = chat.wait(timeout=60)
+    elapsed = time.monotonic() - started
+    assert final is not None and final["error"] is None
+    deltas = spy.custom("delta")
+    tokens = final["tokens"] or 0
+    assert tokens >= 1000
+    # at most one delta per 50 ms (plus the first token and the final flush)
+    assert len(deltas) <= elapsed / 0.05 + 3
+    assert len(deltas) < tokens / 5
+    # only new text is sent: the deltas add up to the answer once, not once per token
+    assert sum(len(d.get("content", "")) for d in deltas) == len(final["content"])
+    # the history trait is sent twice per turn (user message, final reply), not per token
+    history_updates = [u for u in spy.updates() if "history" in u]
+    assert len(history_updates) == 2
