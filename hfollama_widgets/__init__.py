@@ -78,8 +78,12 @@ __all__ += [
 # --- widgets ---
 # Imported lazily (module __getattr__): importing the package never pulls in anywidget, and a broken
 # widget module cannot break `import hfollama_widgets`.
-import typing as _typing
+import typing as _typing  # noqa: E402
 
+from hfollama_widgets.progress import PullTracker  # noqa: E402
+from hfollama_widgets.pull_display import pull_with_progress  # noqa: E402
+
+__all__ += ["PullTracker", "pull_with_progress"]
 _LAZY_WIDGETS = {
     "GGUFBrowser": "hfollama_widgets.widgets.browser",
     "PullProgress": "hfollama_widgets.widgets.pull_progress",

@@ -37,7 +37,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
-__all__ = ["LayerProgress", "PullTracker"]
+__all__ = ["LayerProgress", "PullTracker", "format_bytes", "format_duration"]
 
 #: Status lines that Ollama sends once the layers are in (informational, may change).
 _FINISHING = ("verifying", "writing manifest", "removing")
@@ -249,6 +249,41 @@ class PullTracker:
             "success": self.success,
             "error": self.error,
         }
+
+
+def format_bytes(n: float | None) -> str:
+    """Bytes as the Hub and Ollama show them (1000-based), (``formatBytes`` in js/_shared.js).
+
+    >>> format_bytes(807694464), format_bytes(1400), format_bytes(96), format_bytes(None)
+    ('807.7 MB', '1.4 kB', '96 B', '–')
+    """
+    if n is None:
+        return "–"
+    value = float(n)
+    units = ("B", "kB", "MB", "GB", "TB", "PB")
+    i = 0
+    while abs(value) >= 1000 and i < len(units) - 1:
+        value /= 1000
+        i += 1
+    if i == 0:
+        return f"{round(value)} B"
+    return f"{value:.1f} {units[i]}"
+
+
+def format_duration(seconds: float | None) -> str:
+    """A short duration like the widgets show (``formatDuration`` in js/_shared.js).
+
+    >>> format_duration(5), format_duration(125), format_duration(3725), format_duration(None)
+    ('5s', '2m 05s', '1h 02m', '–')
+    """
+    if seconds is None or seconds < 0 or math.isnan(seconds):
+        return "–"
+    s = round(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60:02d}s"
+    return f"{s // 3600}h {(s % 3600) // 60:02d}m"
 
 
 def _as_int(value: object) -> int:

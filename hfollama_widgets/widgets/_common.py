@@ -22,30 +22,20 @@ import traitlets
 
 import hfollama_widgets
 from hfollama_widgets.errors import HFOllamaError, redact
+from hfollama_widgets.progress import format_bytes, format_duration
 
-__all__ = ["STATIC", "Throttle", "WidgetBase", "error_dict", "format_bytes", "start_thread"]
+__all__ = [
+    "STATIC",
+    "Throttle",
+    "WidgetBase",
+    "error_dict",
+    "format_bytes",
+    "format_duration",
+    "start_thread",
+]
 
 #: Where esbuild writes the bundled front-end modules (``npm run build``).
 STATIC: Path = Path(hfollama_widgets.__file__).parent / "static"
-
-
-def format_bytes(n: float | None) -> str:
-    """Bytes as the Hub and Ollama show them (1000-based), like ``formatBytes`` in js/_shared.js.
-
-    >>> format_bytes(807694464), format_bytes(1400), format_bytes(96), format_bytes(None)
-    ('807.7 MB', '1.4 kB', '96 B', '–')
-    """
-    if n is None:
-        return "–"
-    value = float(n)
-    units = ("B", "kB", "MB", "GB", "TB", "PB")
-    i = 0
-    while abs(value) >= 1000 and i < len(units) - 1:
-        value /= 1000
-        i += 1
-    if i == 0:
-        return f"{round(value)} B"
-    return f"{value:.1f} {units[i]}"
 
 
 def error_dict(exc: BaseException) -> dict[str, str | None]:
