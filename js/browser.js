@@ -15,7 +15,7 @@ const COLUMNS = [
   { key: "action", label: "", title: "", sortable: false },
 ];
 
-const FIT_CLASS = { "full GPU offload": "good", "partial GPU offload": "ok", "fits in RAM (CPU only)": "ok", "too large": "bad" };
+const FIT_CLASS = { full_gpu_offload: "good", partial_gpu_offload: "ok", fits_in_ram: "ok", too_large: "bad" };
 
 function looksLikeRepoId(text) {
   return /^[\w.-]+\/[\w.-]+$/.test(text);
@@ -96,11 +96,24 @@ function render({ model, el }) {
     value: model.get("filter_text") || "",
   });
   const count = h("span", { className: "hfw-muted hfw-count", dataset: { testid: "row-count" } });
+  const context = h("select", {
+    className: "hfw-input hfw-context",
+    "aria-label": "Context length for the memory estimate",
+    title: "Context length (tokens) the memory estimate is for: the KV cache grows with it",
+    dataset: { testid: "context-length" },
+    onchange: () => {
+      model.set("context_length", context.value === "" ? null : Number(context.value));
+      model.save_changes();
+    },
+  });
+  const contextField = h("label", { className: "hfw-field", dataset: { testid: "context-field" } }, "Context ", context);
+  const fitNote = h("div", { className: "hfw-note hfw-muted", dataset: { testid: "fit-note" } });
   const filters = h(
     "div",
     { className: "hfw-filters" },
     h("label", { className: "hfw-field" }, "Max size ", maxSize, " GB ", slider, clearMax),
     h("label", { className: "hfw-field" }, "Filter ", filterText),
+    contextField,
     count,
   );
 
@@ -119,6 +132,7 @@ function render({ model, el }) {
     header,
     note,
     filters,
+    fitNote,
     tableWrap,
     empty,
   );
@@ -167,6 +181,22 @@ function render({ model, el }) {
     if (document.activeElement !== maxSize) maxSize.value = localMax === null || localMax === undefined ? "" : String(localMax);
     clearMax.disabled = localMax === null || localMax === undefined;
     if (document.activeElement !== filterText && filterText.value !== localText) filterText.value = localText;
+  }
+
+  function renderFit() {
+    const fit = model.get("fit") || {};
+    contextField.hidden = !fit.available;
+    if (fit.available) {
+      const current = model.get("context_length");
+      const options = [h("option", { value: "" }, `default (${formatTokens(fit.default_context)})`)];
+      for (const n of fit.choices || []) options.push(h("option", { value: String(n) }, formatTokens(n) + (n === fit.model_context ? " (max)" : "")));
+      if (current !== null && current !== undefined && !(fit.choices || []).includes(current)) options.push(h("option", { value: String(current) }, formatTokens(current)));
+      context.replaceChildren(...options);
+      context.value = current === null || current === undefined ? "" : String(current);
+    }
+    const text = fit.available ? (fit.hardware ? `Memory estimates for this machine: ${fit.hardware}.` : "") : fit.note || "";
+    fitNote.textContent = text;
+    fitNote.hidden = !text || model.get("status") !== "ready";
   }
 
   function renderSearch() {
@@ -310,7 +340,7 @@ function render({ model, el }) {
           h("td", { className: "hfw-num", dataset: { col: "bpw" } }, typeof row.bpw === "number" ? row.bpw.toFixed(2) : "–"),
           h("td", { dataset: { col: "quality" } }, row.quality ?? "–"),
           showFit ? h("td", { className: "hfw-num", dataset: { col: "mem" } }, formatBytes(row.mem)) : null,
-          showFit ? h("td", { dataset: { col: "fit" } }, row.fit ? h("span", { className: `hfw-fit hfw-fit-${FIT_CLASS[row.fit] ?? "unknown"}` }, row.fit) : "–") : null,
+          showFit ? h("td", { dataset: { col: "fit" } }, row.fit ? h("span", { className: `hfw-fit hfw-fit-${FIT_CLASS[row.fit] ?? "unknown"}`, dataset: { fit: row.fit } }, row.fit_text ?? row.fit) : "–") : null,
           h("td", { className: "hfw-file hfw-mono", title: row.filename ?? "" }, row.filename ?? ""),
           actionCell(row),
         );
@@ -345,6 +375,7 @@ function render({ model, el }) {
     note.textContent = model.get("note") || "";
     note.hidden = !model.get("note");
     renderFilters();
+    renderFit();
     renderTable();
   }
 
@@ -376,6 +407,8 @@ function render({ model, el }) {
     "change:has_client": renderTable,
     "change:max_size_gb": onMax,
     "change:filter_text": onText,
+    "change:fit": () => (renderFit(), renderTable()),
+    "change:context_length": renderFit,
     "change:searching": renderSearch,
     "change:search_results": renderSearch,
   };

@@ -23,7 +23,10 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from hfollama_widgets.memory import FIT_ORDER
+
 __all__ = [
+    "FIT_ORDER",
     "SORT_COLUMNS",
     "filter_listing",
     "hub_url",
@@ -41,9 +44,10 @@ SORT_COLUMNS: Mapping[str, str] = {
     "bpw": "bits_per_weight",
     "quality": "quality_rank",
     "shards": "shards",
-    "mem": "memory_total_bytes",
-    "fit": "fit_rank",
+    "mem": "est_memory_bytes",
+    "fit": "fit",
 }
+
 
 # Header fields taken from RepoInfo (scalars only: they are synced as JSON).
 _INFO_FIELDS = (
@@ -169,10 +173,12 @@ def table_rows(
             "local": bool(why is None and ref and ref.lower() in local),
             "rec": bool(why is None and rec and ref and ref.lower() == rec),
         }
-        if "memory_total_bytes" in df.columns:
-            record["mem"] = _clean(row.get("memory_total_bytes"))
-            record["fit"] = _clean(row.get("fit"))
-            record["fit_rank"] = _clean(row.get("fit_rank"))
+        if "est_memory_bytes" in df.columns:
+            fit = _clean(row.get("fit"))
+            record["mem"] = _clean(row.get("est_memory_bytes"))
+            record["fit"] = fit
+            record["fit_text"] = _clean(row.get("fit_text"))
+            record["fit_rank"] = FIT_ORDER.index(fit) if fit in FIT_ORDER else None
         rows.append(record)
     return rows
 
@@ -207,7 +213,13 @@ def filter_listing(
         out = out[hay.str.contains(needle, regex=False)]
     column = SORT_COLUMNS.get(sort_by or "")
     if column and column in out.columns:
-        out = out.sort_values(column, ascending=not descending, na_position="last", kind="stable")
+        key = None
+        if column == "fit":
+            rank = {label: i for i, label in enumerate(FIT_ORDER)}
+            key = lambda s: s.map(rank)  # noqa: E731
+        out = out.sort_values(
+            column, ascending=not descending, na_position="last", kind="stable", key=key
+        )
     return out
 
 

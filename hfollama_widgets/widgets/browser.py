@@ -21,6 +21,7 @@ import traitlets
 from anywidget._util import repr_mimebundle
 
 from hfollama_widgets.errors import HFOllamaError, InvalidModelRefError, OllamaConnectionError
+from hfollama_widgets.widgets._browser_fit import FitState
 from hfollama_widgets.widgets._browser_table import (
     filter_listing,
     hub_url,
@@ -31,6 +32,7 @@ from hfollama_widgets.widgets._browser_table import (
 from hfollama_widgets.widgets._common import STATIC, WidgetBase, start_thread
 
 if TYPE_CHECKING:
+    from hfollama_widgets.hardware import Hardware
     from hfollama_widgets.widgets.chat import ChatWidget
     from hfollama_widgets.widgets.pull_progress import PullProgress
 
@@ -49,6 +51,10 @@ class GGUFBrowser(WidgetBase):
         hub: an :class:`hfollama_widgets.Hub` (default: ``hfw.default_hub()``).
         max_size_gb: the size filter (1e9 bytes); the "recommended" badge is the
             ``auto_select`` pick within it.
+        hardware: the machine the fit columns are for (``None``: ``detect_hardware()``;
+            ``False``: no memory/fit columns).
+        context_length: the context length of the memory estimate (``None``: Ollama's
+            default, 4096 or the model's maximum if smaller); the table has a control for it.
 
     Synced state is small: the shown table columns as records (``rows``), a few header fields
     (``info``), at most 20 search results. The full listing is :attr:`df` (Python only).
@@ -77,7 +83,9 @@ class GGUFBrowser(WidgetBase):
     searching = traitlets.Bool(False).tag(sync=True)
     search_results: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     has_client = traitlets.Bool(False).tag(sync=True)
-    pulls = traitlets.Dict().tag(sync=True)  # model ref -> PullProgress status
+    pulls = traitlets.Dict().tag(sync=True)  # model ref -> PullProgress state
+    context_length = traitlets.Int(None, allow_none=True).tag(sync=True)  # for the fit columns
+    fit = traitlets.Dict().tag(sync=True)  # FitState.describe() | {"available": False, "note"}
 
     def __init__(
         self,
@@ -86,11 +94,18 @@ class GGUFBrowser(WidgetBase):
         client: Any | None = None,
         hub: Any | None = None,
         max_size_gb: float | None = None,
+        hardware: Hardware | bool | None = None,
+        context_length: int | None = None,
     ) -> None:
-        super().__init__(max_size_gb=max_size_gb, has_client=client is not None)
+        super().__init__(
+            max_size_gb=max_size_gb, has_client=client is not None, context_length=context_length
+        )
         self._client = client
         self._hub = hub
         self._df: pd.DataFrame | None = None
+        self._hardware_arg = hardware
+        self._hardware: Hardware | None = None
+        self._fit: FitState | None = None
         self._local: set[str] = set()
         self._recommended: str | None = None
         self._lock = threading.Lock()
@@ -102,6 +117,7 @@ class GGUFBrowser(WidgetBase):
         self.chat_widgets: dict[str, ChatWidget] = {}
         self.on_msg(self._on_front_end_msg)
         self.observe(self._on_max_size, names="max_size_gb")
+        self.observe(self._on_context_length, names="context_length")
         if repo_id:
             self.load(repo_id)
 
@@ -123,12 +139,12 @@ class GGUFBrowser(WidgetBase):
 
     @property
     def df(self) -> pd.DataFrame:
-        """The full listing of the loaded repo (``list_gguf_files`` columns plus ``in_ollama``
-        and ``recommended``); empty before anything is loaded. Filters are not applied: see
-        :attr:`filtered_df`."""
+        """The full listing of the loaded repo: ``list_gguf_files`` columns plus ``in_ollama``,
+        ``recommended`` and, once the header is read, ``add_fit_columns``' memory/fit columns.
+        Empty before anything is loaded. Filters are not applied: see :attr:`filtered_df`."""
         if self._df is None:
             return pd.DataFrame()
-        out = self._df.copy()
+        out = self._listing().copy()
         refs = out["model_ref"].astype("string").str.lower() if "model_ref" in out else None
         if refs is not None:
             rows = self.rows
@@ -188,7 +204,9 @@ class GGUFBrowser(WidgetBase):
             self.note = ""
             self.selected = None
             self.search_results = []
+            self.fit = {}
         self._df = None
+        self._fit = None
         self._recommended = None
         self._spawn(self._load_worker, repo_id, generation, name="hfw-browser-load")
 
@@ -212,7 +230,7 @@ class GGUFBrowser(WidgetBase):
         if existing is not None and self.pulls.get(ref) not in ("error", "cancelled", None):
             return existing
         widget = PullProgress(self._require_client(), ref, start=False)
-        widget.observe(lambda change: self._on_pull_status(ref, change["new"]), names="status")
+        widget.observe(lambda change: self._on_pull_state(ref, change["new"]), names="state")
         self.pull_widgets[ref] = widget
         self._set_pull_status(ref, "running")
         self._show_in_panel(existing, widget)
@@ -303,6 +321,32 @@ class GGUFBrowser(WidgetBase):
             self.note = note
             self.rows = table_rows(df, local_refs=local, recommended_ref=recommended)
             self.status = "ready"
+        self._fit_phase(repo_id, df, generation)
+
+    def _fit_phase(self, repo_id: str, df: pd.DataFrame, generation: int) -> None:
+        """Memory/fit columns: one header read over HTTP Range; skipped quietly on failure."""
+        if self._hardware_arg is False:
+            return
+        try:
+            if self._hardware is None:
+                if self._hardware_arg is None or self._hardware_arg is True:
+                    from hfollama_widgets.hardware import detect_hardware
+
+                    self._hardware = detect_hardware()
+                else:
+                    self._hardware = self._hardware_arg
+            fit = FitState.read(self.hub, repo_id, df, self._hardware)
+            fit.columns(df, self.context_length)  # compute once here, off the kernel thread
+        except Exception as exc:
+            reason = exc.message if isinstance(exc, HFOllamaError) else type(exc).__name__
+            if self._current(generation):
+                self.fit = {"available": False, "note": f"No memory estimate: {reason}"}
+            return
+        if self._current(generation):
+            self._fit = fit
+            with self.hold_sync():
+                self.fit = fit.describe()
+                self._rebuild_rows()
 
     def _local_worker(self, generation: int) -> None:
         local, note = self._fetch_local()
@@ -363,11 +407,21 @@ class GGUFBrowser(WidgetBase):
             self._recommended = recommended
             self._rebuild_rows()
 
+    def _listing(self) -> pd.DataFrame:
+        assert self._df is not None
+        if self._fit is None:
+            return self._df
+        return self._fit.columns(self._df, self.context_length)
+
     def _rebuild_rows(self) -> None:
         if self._df is not None:
             self.rows = table_rows(
-                self._df, local_refs=self._local, recommended_ref=self._recommended
+                self._listing(), local_refs=self._local, recommended_ref=self._recommended
             )
+
+    def _on_context_length(self, change: dict[str, Any]) -> None:
+        if self._fit is not None and self._df is not None:
+            self._rebuild_rows()
 
     # --- pull / chat --------------------------------------------------------------------
 
@@ -400,9 +454,9 @@ class GGUFBrowser(WidgetBase):
     def _set_pull_status(self, ref: str, status: str) -> None:
         self.pulls = {**self.pulls, ref: status}
 
-    def _on_pull_status(self, ref: str, status: str) -> None:
-        self._set_pull_status(ref, status)
-        if status == "success":
+    def _on_pull_state(self, ref: str, state: str) -> None:
+        self._set_pull_status(ref, state)
+        if state == "success":
             self._local.add(ref.lower())
             self._rebuild_rows()
 
