@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import httpx
+import pandas as pd
 
 from hfollama_widgets._gguf_header import (
     BadGGUF,
@@ -406,15 +407,12 @@ def _resolve(
     df = hub.list_gguf_files(repo_id, revision=revision)
     if "kind" in df.columns:
         df = df[df["kind"] == "model"]
-    target = wanted.strip().upper()
-    for column in ("quantization", "ollama_tag"):
-        if column not in df.columns:
-            continue
-        hits = df[df[column].astype(str).str.upper() == target]
-        if len(hits):
-            row = hits.iloc[0]
-            files = tuple(row["files"]) if "files" in row.index else (row["filename"],)
-            return str(row["filename"]), files, str(row["quantization"] or wanted)
+    hits = df[_matches(df, wanted)]
+    if len(hits):
+        row = hits.iloc[0]
+        files = tuple(row["files"]) if "files" in row.index else (row["filename"],)
+        label = row.get("quantization")
+        return str(row["filename"]), files, label if isinstance(label, str) else None
     available = ", ".join(str(q) for q in df.get("quantization", []) if q) or "none"
     raise QuantizationNotFoundError(
         f"{repo_id} has no {wanted!r} GGUF file (available: {available}).",
@@ -423,9 +421,21 @@ def _resolve(
     )
 
 
+def _matches(df: pd.DataFrame, wanted: str) -> pd.Series:
+    """Rows whose label (aliases understood), Ollama tag or file name is ``wanted``."""
+    from hfollama_widgets.quants import canonical_label
+
+    target = (canonical_label(wanted) or wanted.strip()).upper()
+    lower = wanted.strip().lower()
+    mask = pd.Series(False, index=df.index)
+    if "quantization" in df.columns:
+        mask |= df["quantization"].map(lambda q: isinstance(q, str) and q.upper() == target)
+    if "ollama_tag" in df.columns:
+        mask |= df["ollama_tag"].map(lambda t: isinstance(t, str) and t.lower() == lower)
+    return mask
+
+
 def _label_from_filename(filename: str) -> str | None:
-    try:
-        from hfollama_widgets.quants import parse_quant_label
-    except ImportError:  # pragma: no cover - quants.py is part of the package
-        return None
+    from hfollama_widgets.quants import parse_quant_label
+
     return parse_quant_label(filename)

@@ -11,10 +11,12 @@ decimal gigabytes (1 GB = 10**9 bytes), like ``size_gb`` in ``list_gguf_files``.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import platform
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -179,13 +181,28 @@ def _subprocess_runner(timeout: float) -> Runner:
         exe = shutil.which(cmd[0])
         if exe is None:
             return None
+        posix = os.name == "posix"
         try:
-            done = subprocess.run(
-                [exe, *cmd[1:]], capture_output=True, text=True, timeout=timeout, check=False
+            proc = subprocess.Popen(
+                [exe, *cmd[1:]],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                start_new_session=posix,  # so a timeout can end the tool's children too
             )
-        except (OSError, subprocess.SubprocessError):
+        except OSError:
             return None
-        return done.stdout if done.returncode == 0 else None
+        try:
+            out, _ = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            if posix:
+                with contextlib.suppress(OSError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+            proc.kill()
+            proc.communicate()
+            return None
+        return out if proc.returncode == 0 else None
 
     return run
 

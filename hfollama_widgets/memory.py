@@ -328,7 +328,7 @@ def _kv_inputs(meta: GGUFMetadata) -> tuple[list[int], int, int] | None:
     layers = meta.block_count
     if not layers:
         return None
-    raw = meta.head_count_kv
+    raw = meta.head_count_kv if meta.head_count_kv is not None else meta.head_count
     if isinstance(raw, list):
         heads = [int(h or 0) for h in raw[:layers]] + [0] * max(0, layers - len(raw))
     elif raw is None:

@@ -1,0 +1,232 @@
+"""Memory estimates and fit labels against hand-computed numbers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import pytest
+
+from hfollama_widgets.gguf_meta import GGUFMetadata
+from hfollama_widgets.hardware import Hardware
+from hfollama_widgets.listing import gguf_dataframe
+from hfollama_widgets.memory import (
+    FIT_TEXT,
+    add_fit_columns,
+    effective_bits_per_weight,
+    estimate_memory,
+    fit_label,
+    kv_cache_bytes_per_token,
+    select_fitting,
+)
+
+KIB = 1024
+GIB = 1024**3
+
+
+def meta(**kw: Any) -> GGUFMetadata:
+    """Llama-3-8B's header values unless overridden."""
+    base: dict[str, Any] = dict(
+        architecture="llama",
+        parameter_count=8_030_261_248,
+        context_length=131072,
+        block_count=32,
+        head_count=32,
+        head_count_kv=8,
+        key_length=128,
+        value_length=128,
+        embedding_length=4096,
+        feed_forward_length=14336,
+        file_type=15,
+        file_type_name="Q4_K_M",
+        expert_count=None,
+        expert_used_count=None,
+        has_chat_template=True,
+        tokenizer_model="gpt2",
+        vocab_size=128256,
+        size_label="8B",
+        name="Meta Llama 3.1 8B Instruct",
+        quantization="Q4_K_M",
+        tensor_count=292,
+        tensor_bytes=4_920_000_000,
+        tensor_types={},
+        version=3,
+        alignment=32,
+        data_offset=8_000_000,
+        header_bytes=7_999_990,
+        file_size=4_920_734_016,
+        bytes_read=8_100_000,
+        requests=3,
+    )
+    base.update(kw)
+    return GGUFMetadata(**base)
+
+
+def test_llama3_8b_kv_is_128_kib_per_token() -> None:
+    m = meta()
+    assert kv_cache_bytes_per_token(m) == 32 * 8 * (128 + 128) * 2 == 128 * KIB
+    assert estimate_memory(m, context_length=8192)["kv_cache_bytes"] == 1 * GIB
+    assert kv_cache_bytes_per_token(m, "q8_0") == 32 * 8 * 256 * 34 / 32 == 69632
+    assert kv_cache_bytes_per_token(m, "q4_0") == 32 * 8 * 256 * 18 / 32 == 36864
+    assert kv_cache_bytes_per_token(m, "f32") == 256 * KIB
+    assert kv_cache_bytes_per_token(m, "bf16") == 128 * KIB
+
+
+def test_full_estimate_by_hand() -> None:
+    est = estimate_memory(meta())
+    weights = 4_920_734_016
+    n_ctx = 4096  # min(131072, 4096)
+    kv = n_ctx * 131072  # 512 MiB
+    overhead = round(weights * 0.05) + 256 * 131072 + 512 * 128256 * 4
+    assert est["context_length"] == n_ctx and est["max_context_length"] == 131072
+    assert (est["weights_bytes"], est["kv_cache_bytes"]) == (weights, kv)
+    assert est["overhead_bytes"] == overhead
+    assert est["total_bytes"] == weights + kv + overhead
+    assert est["total_gb"] == pytest.approx((weights + kv + overhead) / 1e9)
+    assert est["supported"] and est["reason"] is None
+    assert (est["n_layers"], est["kv_heads"], est["key_length"]) == (32, 8, 128)
+    assert est["effective_bpw"] == pytest.approx(4.902, abs=0.001)
+
+
+def test_context_length_default_and_override() -> None:
+    assert estimate_memory(meta(context_length=2048))["context_length"] == 2048
+    assert estimate_memory(meta(context_length=None))["context_length"] == 4096
+    est = estimate_memory(meta(context_length=2048), context_length=4096)
+    assert est["context_length"] == 4096
+    assert "above the model's trained 2048" in est["notes"][0]
+    with pytest.raises(ValueError, match="kv_cache_type"):
+        estimate_memory(meta(), kv_cache_type="q3_k")
+
+
+def test_file_size_overrides_weights() -> None:
+    est = estimate_memory(meta(), file_size=8_540_000_000)
+    assert est["weights_bytes"] == 8_540_000_000
+    assert est["effective_bpw"] == pytest.approx(8.508, abs=0.001)
+
+
+def test_per_layer_kv_heads_with_zero_layers() -> None:
+    # OpenELM-like: KV heads grow with depth; a layer with 0 KV heads (recurrent) adds nothing.
+    m = meta(block_count=6, head_count_kv=[3, 3, 4, 4, 0, 5], key_length=64, value_length=64)
+    assert kv_cache_bytes_per_token(m) == (3 + 3 + 4 + 4 + 0 + 5) * (64 + 64) * 2 == 4864
+    short = meta(block_count=4, head_count_kv=[2, 2], key_length=64, value_length=64)
+    assert kv_cache_bytes_per_token(short) == (2 + 2) * 128 * 2  # missing layers count as 0
+
+
+def test_no_gqa_uses_head_count() -> None:
+    m = meta(head_count_kv=None, head_count=32)
+    assert kv_cache_bytes_per_token(m) == 32 * 32 * 256 * 2
+
+
+def test_moe_kv_depends_on_attention_only() -> None:
+    # Qwen3-30B-A3B: 48 layers, 4 KV heads, head dim 128; experts don't change the KV cache.
+    m = meta(block_count=48, head_count=32, head_count_kv=4, expert_count=128, expert_used_count=8)
+    assert kv_cache_bytes_per_token(m) == 48 * 4 * 256 * 2 == 96 * KIB
+
+
+@pytest.mark.parametrize("arch", ["mamba", "mamba2", "rwkv6", "rwkv7"])
+def test_recurrent_models_are_unsupported(arch: str) -> None:
+    est = estimate_memory(meta(architecture=arch))
+    assert est["supported"] is False
+    assert "unsupported" in est["reason"] and arch in est["reason"]
+    assert est["kv_cache_bytes"] is None and est["total_bytes"] is None
+    assert est["weights_bytes"] == 4_920_734_016
+
+
+def test_missing_attention_keys_are_unsupported_not_zero() -> None:
+    est = estimate_memory(meta(block_count=None))
+    assert est["supported"] is False and est["total_bytes"] is None
+
+
+def test_sliding_window_note() -> None:
+    est = estimate_memory(meta(architecture="gemma3", kv={"gemma3.attention.sliding_window": 512}))
+    assert any("upper bound" in n for n in est["notes"])
+
+
+def test_effective_bits_per_weight() -> None:
+    # Llama-3-8B Q8_0: 7.95 GiB for 8.03e9 weights ≈ 8.5 bits (hf-hub-gguf.md §3.1).
+    assert effective_bits_per_weight(7.95 * GIB, 8.03e9) == pytest.approx(8.5, abs=0.01)
+    assert effective_bits_per_weight(100, 0) is None
+    assert effective_bits_per_weight(None, 10) is None
+
+
+@pytest.mark.parametrize(
+    ("total_gb", "hw", "label"),
+    [
+        # RTX-class box, 32 GB RAM + 8 GB VRAM: GPU ≤ 7.2, GPU + RAM ≤ 36
+        (7.2, Hardware(ram_gb=32, vram_gb=8), "full_gpu_offload"),
+        (7.3, Hardware(ram_gb=32, vram_gb=8), "partial_gpu_offload"),
+        (36.0, Hardware(ram_gb=32, vram_gb=8), "partial_gpu_offload"),
+        (36.1, Hardware(ram_gb=32, vram_gb=8), "too_large"),
+        # CPU only, 16 GB: ≤ 14.4
+        (14.4, Hardware(ram_gb=16), "fits_in_ram"),
+        (14.5, Hardware(ram_gb=16), "too_large"),
+        # Apple, 64 GB unified: GPU budget 48 → ≤ 43.2 full; ≤ 57.6 partial
+        (43.2, Hardware(ram_gb=64, unified_memory=True), "full_gpu_offload"),
+        (43.3, Hardware(ram_gb=64, unified_memory=True), "partial_gpu_offload"),
+        (57.6, Hardware(ram_gb=64, unified_memory=True), "partial_gpu_offload"),
+        (57.7, Hardware(ram_gb=64, unified_memory=True), "too_large"),
+    ],
+)
+def test_fit_label_thresholds(total_gb: float, hw: Hardware, label: str) -> None:
+    assert fit_label(total_gb * 1e9, hw) == label
+    assert label in FIT_TEXT
+
+
+FILES = [
+    {"path": "M-Q2_K.gguf", "size": 3_180_000_000},
+    {"path": "M-Q4_K_M.gguf", "size": 4_920_734_016},
+    {"path": "M-Q8_0.gguf", "size": 8_540_000_000},
+    {"path": "M-F16.gguf", "size": 16_070_000_000},
+    {"path": "mmproj-M-F16.gguf", "size": 600_000_000},
+]
+
+
+def listing() -> pd.DataFrame:
+    return gguf_dataframe(FILES, "o/M-GGUF", include_sidecars=True)
+
+
+def test_add_fit_columns() -> None:
+    hw = Hardware(ram_gb=32, vram_gb=8)
+    df = add_fit_columns(listing(), meta(), hw)
+    kv = 4096 * 131072
+    fixed = 256 * 131072 + 512 * 128256 * 4  # overhead that does not scale with weights
+    by_file = df.set_index("filename")
+    for name, size in [(f["path"], f["size"]) for f in FILES[:4]]:
+        row = by_file.loc[name]
+        total = size + kv + round(size * 0.05) + fixed
+        assert row["est_memory_bytes"] == total
+        assert row["kv_cache_bytes"] == kv
+        assert row["est_memory_gb"] == pytest.approx(total / 1e9, abs=0.005)
+        assert row["effective_bpw"] == pytest.approx(size * 8 / 8_030_261_248, abs=0.005)
+    assert by_file.loc["M-Q2_K.gguf", "fit"] == "full_gpu_offload"  # 4.1 GB
+    assert by_file.loc["M-Q4_K_M.gguf", "fit"] == "full_gpu_offload"  # 6.0 GB
+    assert by_file.loc["M-Q8_0.gguf", "fit"] == "partial_gpu_offload"  # 9.8 GB
+    assert by_file.loc["M-Q8_0.gguf", "fit_text"] == "Partial GPU offload"
+    assert by_file.loc["M-F16.gguf", "fit"] == "partial_gpu_offload"  # 17.4 GB ≤ 0.9 × 40
+    sidecar = by_file.loc["mmproj-M-F16.gguf"]
+    assert pd.isna(sidecar["est_memory_bytes"]) and pd.isna(sidecar["fit"])
+    assert len(df) == len(listing())  # rows and order kept
+    assert list(df["filename"]) == list(listing()["filename"])
+
+
+def test_add_fit_columns_without_hardware() -> None:
+    df = add_fit_columns(listing(), meta(), None, context_length=8192, kv_cache_type="q8_0")
+    assert set(df["fit"].dropna()) == set()
+    assert df["kv_cache_bytes"].dropna().unique().tolist() == [8192 * 69632]
+
+
+def test_select_fitting_prefers_the_best_tier() -> None:
+    hw = Hardware(ram_gb=32, vram_gb=8)
+    df = add_fit_columns(listing(), meta(), hw)
+    assert sorted(select_fitting(df)["filename"]) == ["M-Q2_K.gguf", "M-Q4_K_M.gguf"]
+    cpu = add_fit_columns(listing(), meta(), Hardware(ram_gb=12))
+    # 12 GB CPU only: ≤ 10.8 GB fits (Q2_K, Q4_K_M, Q8_0 at ~9.8 GB)
+    assert sorted(select_fitting(cpu)["filename"]) == [
+        "M-Q2_K.gguf",
+        "M-Q4_K_M.gguf",
+        "M-Q8_0.gguf",
+    ]
+    tiny = add_fit_columns(listing(), meta(), Hardware(ram_gb=2))
+    assert select_fitting(tiny).empty
+    only_gpu = select_fitting(df, allow=("partial_gpu_offload",))
+    assert list(only_gpu["filename"]) == ["M-Q8_0.gguf", "M-F16.gguf"]  # F16: ~17.4 GB ≤ 36
