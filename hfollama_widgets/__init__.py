@@ -75,6 +75,37 @@ __all__ += [
 # --- hub ---
 # --- ollama client + HF convenience ---
 # --- gguf metadata / memory / hardware ---
+from hfollama_widgets.gguf_meta import (  # noqa: E402
+    GGUFMetadata,
+    clear_gguf_cache,
+    gguf_metadata,
+    read_gguf_header,
+)
+from hfollama_widgets.hardware import GPU, Hardware, detect_hardware  # noqa: E402
+from hfollama_widgets.memory import (  # noqa: E402
+    FIT_TEXT,
+    add_fit_columns,
+    effective_bits_per_weight,
+    estimate_memory,
+    fit_label,
+    select_fitting,
+)
+
+__all__ += [
+    "FIT_TEXT",
+    "GPU",
+    "GGUFMetadata",
+    "Hardware",
+    "add_fit_columns",
+    "clear_gguf_cache",
+    "detect_hardware",
+    "effective_bits_per_weight",
+    "estimate_memory",
+    "fit_label",
+    "gguf_metadata",
+    "read_gguf_header",
+    "select_fitting",
+]
 # --- widgets ---
 # Imported lazily (module __getattr__): importing the package never pulls in anywidget, and a broken
 # widget module cannot break `import hfollama_widgets`.
