@@ -105,7 +105,12 @@ def pull_line_error(call: Call, error: str, *, status_code: int = -1) -> PullErr
 
 def _generic_pull_error(call: Call, error: str, status_code: int) -> PullError:
     fix = "Check the model name and that the server can reach the registry, then pull again."
-    if "429" in error or "rate limit" in error.lower():
+    if "invalid model name" in error:
+        fix = (
+            "Use a name like hf.co/owner/repo:TAG (owner without dots, parts of ≤ 80 "
+            "characters); hfw.model_ref(repo_id, quantization) builds one."
+        )
+    elif "429" in error or "rate limit" in error.lower():
         fix = "The registry is rate-limiting this IP: wait a few minutes and pull again."
     return PullError(
         f"Pulling {call.model} failed: {error}", fix=fix, status_code=status_code, error=error
