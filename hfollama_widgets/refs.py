@@ -314,7 +314,9 @@ def parse_model_ref(ref: str) -> ModelRef:
     elif ":" in segments[0]:
         raise _not_hf(ref, "':' may only separate the tag at the end")
     repo_id = validate_repo_id(f"{segments[0]}/{name}")
-    return ModelRef(host=host, repo_id=repo_id, quantization=normalize_tag(tag) if tag else None)
+    return ModelRef(
+        host=host, repo_id=repo_id, quantization=None if tag is None else normalize_tag(tag)
+    )
 
 
 def is_hf_model(ref: str) -> bool:
