@@ -74,6 +74,39 @@ __all__ += [
 ]
 # --- hub ---
 # --- ollama client + HF convenience ---
+from hfollama_widgets.hf import (  # noqa: E402
+    achat,
+    aembed,
+    agenerate,
+    apull,
+    chat,
+    embed,
+    generate,
+    pull,
+)
+from hfollama_widgets.ollama import (  # noqa: E402
+    AsyncClient,
+    AsyncStream,
+    Client,
+    Stream,
+    parse_host,
+)
+
+__all__ += [
+    "AsyncClient",
+    "AsyncStream",
+    "Client",
+    "Stream",
+    "achat",
+    "aembed",
+    "agenerate",
+    "apull",
+    "chat",
+    "embed",
+    "generate",
+    "parse_host",
+    "pull",
+]
 # --- gguf metadata / memory / hardware ---
 from hfollama_widgets.gguf_meta import (  # noqa: E402
     GGUFMetadata,
