@@ -5,7 +5,7 @@ leaves out blobs already on disk and resumed bytes), and the current layer in th
 
 >>> import hfollama_widgets as hfw
 >>> # hfw.terminal.pull_with_bar(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF")
->>> # hf.co/bartowski/…-GGUF layer 1/3 6a0746a1ec1a:  42%|████▏     | 341M/808M [12.3 MB/s, ETA 38s]
+>>> # hf.co/bartowski/…-GGUF layer 1/3 6a0746a1ec1a:  42%|████▏     | 341M/808M, 12.3 MB/s, ETA 38s
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 __all__ = ["TerminalPullBar", "drive", "pull_with_bar"]
 
-_BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{postfix}]"
+_BAR_FORMAT = "{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt}{postfix}"
 
 
 class TerminalPullBar:
@@ -41,7 +41,7 @@ class TerminalPullBar:
     ...     bar.update({"status": "pulling abc", "digest": "sha256:abc", "total": 2000,
     ...                 "completed": 2000})
     ...     bar.update({"status": "success"})
-    >>> "100%" in out.getvalue() and "2.0k/2.0k" in out.getvalue()
+    >>> "100%" in out.getvalue() and "2.00k/2.00k, done, 2.0 kB" in out.getvalue()
     True
     """
 

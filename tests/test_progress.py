@@ -273,3 +273,52 @@ def test_any_sequence_of_parts_keeps_sane_numbers(parts: list[tuple[float, dict]
             assert snap["speed"] >= 0 and math.isfinite(snap["speed"])
         if snap["eta_s"] is not None:
             assert snap["eta_s"] >= 0 and math.isfinite(snap["eta_s"])
+
+
+# -- the terminal bar ------------------------------------------------------------------------
+
+
+def test_terminal_bar_shows_bytes_speed_eta_and_layer(capsys: pytest.CaptureFixture[str]) -> None:
+    from hfollama_widgets.terminal import TerminalPullBar
+
+    stream = pull_stream(MODEL_LAYERS, rate=20e6)
+    clock = iter(t for t, _ in stream)
+    tracker = PullTracker(clock=lambda: next(clock))
+    bar = TerminalPullBar("hf.co/x/y:Q4_K_M", tracker=tracker, mininterval=0)
+    frames = []
+    for _, part in stream:
+        bar.update(part)
+        frames.append(str(bar.bar))
+    bar.close()
+    err = capsys.readouterr().err
+    mid = next(f for f in frames if "ETA" in f)
+    model_short = digest("model")[7:19]
+    assert "hf.co/x/y:Q4_K_M layer 1/1 " + model_short in mid
+    assert "20.0 MB/s" in mid  # the tracker's speed, not tqdm's own
+    assert "50.0M" in mid  # known total so far (1000-based)
+    assert "100%" in err and "done, 50.0 MB" in err
+
+
+def test_terminal_bar_in_a_real_process_writes_to_stderr() -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "from hfollama_widgets.terminal import TerminalPullBar\n"
+        "with TerminalPullBar('demo-model') as bar:\n"
+        "    bar.update({'status': 'pulling manifest'})\n"
+        "    for c in (0, 500_000, 1_000_000):\n"
+        "        part = {'status': 'pulling abcdef012345', 'digest': 'sha256:abcdef012345',"
+        " 'total': 1_000_000}\n"
+        "        if c: part['completed'] = c\n"
+        "        bar.update(part)\n"
+        "    bar.update({'status': 'success'})\n"
+        "print('returned')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.strip() == "returned"
+    assert "demo-model" in done.stderr
+    assert "100%" in done.stderr
+    assert "1.00M/1.00M, done, 1.0 MB" in done.stderr
