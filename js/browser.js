@@ -71,7 +71,7 @@ function render({ model, el }) {
   }
 
   const errorBox = h("div", { className: "hfw-error-box", hidden: true });
-  const status = h("div", { className: "hfw-status", dataset: { testid: "status" }, "aria-live": "polite" });
+  const status = h("div", { className: "hfw-status", dataset: { testid: "browser-status" }, "aria-live": "polite" });
   const header = h("div", { className: "hfw-header", dataset: { testid: "header" } });
   const note = h("div", { className: "hfw-note hfw-muted", dataset: { testid: "note" } });
 
@@ -122,7 +122,7 @@ function render({ model, el }) {
   const tbody = h("tbody");
   const table = h("table", { className: "hfw-table", dataset: { testid: "table" } }, thead, tbody);
   const tableWrap = h("div", { className: "hfw-table-wrap" }, table);
-  const empty = h("div", { className: "hfw-empty hfw-muted", dataset: { testid: "empty" } });
+  const empty = h("div", { className: "hfw-empty hfw-muted", dataset: { testid: "no-match" } });
 
   root.append(
     h("div", { className: "hfw-repo-bar" }, repoInput, loadButton, searchButton, searchStatus),
@@ -199,11 +199,14 @@ function render({ model, el }) {
     fitNote.hidden = !text || model.get("status") !== "ready";
   }
 
+  let searchedQuery = null;
   function renderSearch() {
     const searching = model.get("searching");
     const found = model.get("search_results") || [];
     searchButton.disabled = searching;
-    searchStatus.textContent = searching ? `Searching “${model.get("query")}”…` : "";
+    if (searching) searchedQuery = model.get("query");
+    const none = !searching && searchedQuery && searchedQuery === model.get("query") && found.length === 0 && !model.get("error");
+    searchStatus.textContent = searching ? `Searching “${model.get("query")}”…` : none ? `No GGUF repos match “${searchedQuery}”.` : "";
     results.replaceChildren(
       ...found.map((r) =>
         h(
@@ -223,6 +226,7 @@ function render({ model, el }) {
 
   function renderStatus() {
     const s = model.get("status");
+    if (s === "loading") searchedQuery = null;
     const repo = model.get("repo_id");
     root.dataset.status = s;
     loadButton.disabled = s === "loading";

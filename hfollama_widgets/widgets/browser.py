@@ -227,13 +227,14 @@ class GGUFBrowser(WidgetBase):
 
         ref = self._pullable_ref(model)
         existing = self.pull_widgets.get(ref)
-        if existing is not None and self.pulls.get(ref) not in ("error", "cancelled", None):
+        if existing is not None:
+            if existing.state in ("error", "cancelled"):
+                existing.retry()  # Ollama resumes the layers it already has
             return existing
         widget = PullProgress(self._require_client(), ref, start=False)
         widget.observe(lambda change: self._on_pull_state(ref, change["new"]), names="state")
         self.pull_widgets[ref] = widget
-        self._set_pull_status(ref, "running")
-        self._show_in_panel(existing, widget)
+        self._show_in_panel(widget)
         widget.start()
         return widget
 
@@ -247,7 +248,7 @@ class GGUFBrowser(WidgetBase):
             return existing
         widget = ChatWidget(self._require_client(), ref)
         self.chat_widgets[ref] = widget
-        self._show_in_panel(None, widget)
+        self._show_in_panel(widget)
         return widget
 
     def refresh_local(self) -> None:
@@ -447,12 +448,12 @@ class GGUFBrowser(WidgetBase):
                 )
         return str(ref)
 
-    def _show_in_panel(self, old: Any | None, new: Any) -> None:
-        children = [c for c in self.panel.children if c is not old]
-        self.panel.children = (*children, new)
+    def _show_in_panel(self, widget: Any) -> None:
+        self.panel.children = (*self.panel.children, widget)
 
     def _set_pull_status(self, ref: str, status: str) -> None:
-        self.pulls = {**self.pulls, ref: status}
+        with self._lock:  # pull threads report concurrently
+            self.pulls = {**self.pulls, ref: status}
 
     def _on_pull_state(self, ref: str, state: str) -> None:
         self._set_pull_status(ref, state)
