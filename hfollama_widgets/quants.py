@@ -19,6 +19,7 @@ from typing import Literal
 
 __all__ = [
     "QUANT_TYPES",
+    "FileKind",
     "QualityTier",
     "QuantType",
     "canonical_label",
@@ -130,6 +131,8 @@ def _build_table() -> dict[str, QuantType]:
 #: Every known quant type by canonical name, best first.
 QUANT_TYPES: Mapping[str, QuantType] = MappingProxyType(_build_table())
 
+# Spellings that are not table names.
+_SPELLINGS = {"FP16": "F16", "FP32": "F32", "BFLOAT16": "BF16"}
 _VARIANT = re.compile(r"^(?P<base>.+?)_(?P<var>XL|L)$")
 
 
@@ -149,6 +152,7 @@ def quant_info(label: str) -> QuantType | None:
     if not isinstance(label, str):
         return None
     name = label.strip().upper()
+    name = _SPELLINGS.get(name, name)
     prefix = ""
     if name.startswith("UD-") or name.startswith("UD_"):
         prefix, name = "UD-", name[3:]
@@ -166,8 +170,6 @@ def quant_info(label: str) -> QuantType | None:
 
 # --- parsing file names -------------------------------------------------------------------
 
-# Spellings that are not table names.
-_SPELLINGS = {"FP16": "F16", "FP32": "F32", "BFLOAT16": "BF16"}
 _ALTERNATIVES = sorted([*QUANT_TYPES, *_SPELLINGS], key=len, reverse=True)
 _LABEL_RE = re.compile(
     r"(?<![A-Za-z0-9])"

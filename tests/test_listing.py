@@ -477,3 +477,12 @@ class TestSelectRow:
         assert (
             select_row(df, repo_id="o/M", quantization="Q4_K_M")["filename"] == "M-v2-Q4_K_M.gguf"
         )
+
+    def test_row_order_of_the_input_frame_does_not_matter(self) -> None:
+        df = gguf_dataframe(THEBLOKE_FILES, THEBLOKE)
+        shuffled = df.sample(frac=1, random_state=3).reset_index(drop=True)
+        assert select_row(shuffled, repo_id=THEBLOKE, max_size_gb=4)["quantization"] == "Q3_K_M"
+        assert best_quantization(shuffled, preference=["IQ2_M"]) == "Q8_0"
+        assert list(candidates(shuffled)["quantization"]) == list(df["quantization"])
+        with pytest.raises(NoQuantFitsError, match=r"Q2_K at 3\.08 GB"):
+            select_row(shuffled, repo_id=THEBLOKE, max_size_gb=1)

@@ -201,6 +201,13 @@ class TestQuantInfo:
         assert info is not None and info.name == "Q4_K_M"
 
     @pytest.mark.parametrize(
+        ("spelling", "name"), [("fp16", "F16"), ("FP32", "F32"), ("bfloat16", "BF16")]
+    )
+    def test_other_spellings(self, spelling: str, name: str) -> None:
+        info = quant_info(spelling)
+        assert info is not None and info.name == name
+
+    @pytest.mark.parametrize(
         ("label", "base"),
         [("UD-Q4_K_XL", "Q4_K_XL"), ("UD-Q2_K_XL", "Q2_K_XL"), ("UD-IQ1_S", "IQ1_S"),
          ("UD-TQ1_0", "TQ1_0"), ("ud-q8_k_xl", "Q8_K_XL")],
