@@ -287,7 +287,7 @@ def parse_model_ref(ref: str) -> ModelRef:
         host = "huggingface.co"
     if host not in HF_HOSTS:
         raise _not_hf(ref, "it does not start with hf.co/ or huggingface.co/")
-    segments = [s for s in rest.split("/")]
+    segments = rest.split("/")
     while segments and segments[-1] == "":
         segments.pop()
     tag: str | None = None
