@@ -54,7 +54,7 @@ class MessageView {
       "div",
       { className: `hfw-chat-msg hfw-chat-${entry.role}`, dataset: { testid: "message", role: entry.role, id: entry.id } },
       h("div", { className: "hfw-chat-who" }, who),
-      this.thinking,
+      entry.role === "assistant" ? this.thinking : null,
       this.content,
       this.meta,
     );

@@ -243,7 +243,7 @@ def test_front_end_messages_drive_the_chat(chat: ChatWidget, fake_ollama: Any) -
     assert chat.history == [] and chat.messages == []
 
 
-def test_options_system_and_think_are_settable(chat: ChatWidget) -> None:
+def test_options_system_and_think_are_sent(chat: ChatWidget, fake_ollama: Any) -> None:
     chat.options = {"temperature": 0.2}
     chat.system = "You are terse."
     chat.think = False
@@ -251,6 +251,15 @@ def test_options_system_and_think_are_settable(chat: ChatWidget) -> None:
     final = chat.wait(timeout=30)
     assert final is not None and final["error"] is None
     assert chat.messages[0] == {"role": "system", "content": "You are terse."}
+    # the stand-in logs a request once its response is complete
+    wait_until(lambda: any(r.path == "/api/chat" for r in fake_ollama.requests))
+    body = [r for r in fake_ollama.requests if r.path == "/api/chat"][-1].body
+    assert body["options"] == {"temperature": 0.2}
+    assert body["think"] is False and body["stream"] is True
+    assert body["messages"] == [
+        {"role": "system", "content": "You are terse."},
+        {"role": "user", "content": "Hi"},
+    ]
     assert repr(chat).startswith("ChatWidget(model='hf.co/bartowski/")
 
 

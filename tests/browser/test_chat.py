@@ -51,12 +51,9 @@ def chat_cells(url: str, model: str = LLAMA, **kwargs: Any) -> list[str]:
     ]
 
 
-def last_message(nb: NotebookSession, output: int = 1) -> Any:
-    return nb.output(output).get_by_test_id("message").last
-
-
 def wait_state(nb: NotebookSession, state: str, output: int = 1, timeout: float = 30_000) -> Any:
-    locator = nb.output(output).locator(f'[data-testid="message"][data-state="{state}"]').last
+    selector = f'[data-testid="message"][data-role="assistant"][data-state="{state}"]'
+    locator = nb.output(output).locator(selector).last
     locator.wait_for(timeout=timeout)
     return locator
 
