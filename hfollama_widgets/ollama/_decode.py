@@ -175,7 +175,8 @@ def transport_error(
             fix="Pass a longer timeout, e.g. Client(timeout=httpx.Timeout(600, connect=5)), or "
             "check the server is not stuck (loading a large model can take minutes).",
         )
-    if mid_stream:
+    dropped = isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
+    if mid_stream or (dropped and call.endpoint == "pull"):
         if call.endpoint == "pull":
             return IncompletePullError(
                 f"The pull of {call.model} stopped before it finished: the connection to "

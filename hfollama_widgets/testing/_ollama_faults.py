@@ -8,7 +8,7 @@ from typing import Any, Literal
 
 __all__ = ["Fault", "Faults", "RecordedRequest", "RequestLog"]
 
-FaultKind = Literal["http_error", "cut_stream", "error_line"]
+FaultKind = Literal["http_error", "cut_stream", "error_line", "garbage_line"]
 
 _DEFAULT_MESSAGES = {
     500: "internal server error",
@@ -86,6 +86,16 @@ class Faults:
         """Write ``{"error": message}`` as line ``after_lines + 1`` of the next streams; end."""
         self._arm(Fault("error_line", path, times, message=message, after_lines=after_lines))
 
+    def garbage_line(
+        self,
+        after_lines: int,
+        text: str = '{"model": "broken',
+        path: str | None = "/api/chat",
+        times: int = 1,
+    ) -> None:
+        """Write ``text`` (not JSON) as line ``after_lines + 1`` of the next streams; end."""
+        self._arm(Fault("garbage_line", path, times, message=text, after_lines=after_lines))
+
     def clear(self) -> None:
         """Disarm every fault."""
         with self._lock:
@@ -103,8 +113,12 @@ class Faults:
         return None
 
     def take_stream_fault(self, path: str) -> Fault | None:
-        """The next cut or error-line fault for a stream on ``path``."""
-        return self.take(path, "cut_stream") or self.take(path, "error_line")
+        """The next cut, error-line or garbage-line fault for a stream on ``path``."""
+        return (
+            self.take(path, "cut_stream")
+            or self.take(path, "error_line")
+            or self.take(path, "garbage_line")
+        )
 
     @property
     def armed(self) -> list[Fault]:

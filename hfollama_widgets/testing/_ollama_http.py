@@ -132,11 +132,15 @@ class StreamWriter:
 
     def start(self) -> None:
         h = self.handler
-        h.send_response(200)
-        h.send_header("Content-Type", "application/x-ndjson")
-        h.send_header("Transfer-Encoding", "chunked")
-        h.end_headers()
         self.started = True
+        try:
+            h.send_response(200)
+            h.send_header("Content-Type", "application/x-ndjson")
+            h.send_header("Transfer-Encoding", "chunked")
+            h.end_headers()
+        except OSError as exc:
+            h.close_connection = True
+            raise ClientGone from exc
 
     def _chunk(self, data: bytes) -> None:
         try:
@@ -154,6 +158,9 @@ class StreamWriter:
         if fault is not None and self.lines >= fault.after_lines:
             if fault.kind == "error_line":
                 self._chunk(json.dumps({"error": fault.message}).encode() + b"\n")
+                self.end()
+            elif fault.kind == "garbage_line":
+                self._chunk(fault.message.encode() + b"\n")
                 self.end()
             elif fault.clean:
                 self.end()

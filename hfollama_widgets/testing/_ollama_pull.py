@@ -15,6 +15,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from hfollama_widgets.testing._ollama_faults import Fault
 from hfollama_widgets.testing._ollama_http import ClientGone, Handler, StreamStopped, StreamWriter
 from hfollama_widgets.testing._ollama_names import Name, parse_name
 from hfollama_widgets.testing._ollama_registry import (
@@ -38,15 +39,27 @@ class _PullFailed(Exception):
 class _Progress:
     """Sends progress lines (stream) or only checks the client is still there (non-stream)."""
 
-    def __init__(self, h: Handler, writer: StreamWriter | None) -> None:
+    def __init__(self, h: Handler, writer: StreamWriter | None, cut: Fault | None = None) -> None:
         self.h = h
         self.writer = writer
+        self.cut = cut  # stream:false only: stop after cut.after_lines objects
+        self.count = 0
+        self.last: dict[str, Any] = {}
 
     def emit(self, obj: dict[str, Any]) -> None:
         if self.fake_stopping() or self.h.client_gone():
             raise ClientGone
         if self.writer is not None:
             self.writer.write(obj)
+            return
+        if self.cut is not None and self.count >= self.cut.after_lines:
+            if self.cut.clean:  # waitForStream answers with the last progress object seen
+                self.h.send_json(200, self.last)
+            else:
+                self.h.abort_connection()
+            raise StreamStopped
+        self.count += 1
+        self.last = obj
 
     def fake_stopping(self) -> bool:
         return self.h.fake.stopping.is_set()
@@ -139,8 +152,10 @@ def pull(h: Handler, body: Any) -> None:
         h.send_error_json(400, "insecure protocol http")
         return
     stream = body.get("stream", True) is not False
-    writer = StreamWriter(h, h.fake.faults.take_stream_fault("/api/pull")) if stream else None
-    progress = _Progress(h, writer)
+    fault = h.fake.faults.take_stream_fault("/api/pull")
+    writer = StreamWriter(h, fault) if stream else None
+    cut = fault if not stream and fault is not None and fault.kind == "cut_stream" else None
+    progress = _Progress(h, writer, cut)
     try:
         _run(h, progress, model)
     except _PullFailed as exc:

@@ -63,8 +63,8 @@ class _Handler(Handler):
         except ValueError:
             body = None
         headers = {k.lower(): v for k, v in self.headers.items()}
-        if "authorization" in headers:
-            headers["authorization"] = "***"
+        if "authorization" in headers:  # keep the scheme, never the credential
+            headers["authorization"] = headers["authorization"].split(" ", 1)[0] + " ***"
         try:
             if fake.latency > 0:
                 time.sleep(fake.latency)
