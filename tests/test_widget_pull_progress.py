@@ -52,6 +52,11 @@ def manifest_layers(hub: Any, repo: str, tag: str) -> dict[str, int]:
     return {blob["digest"]: blob["size"] for blob in blobs}
 
 
+def front_end_msg(kind: str) -> dict[str, Any]:
+    """The comm message ipywidgets receives when the JS side calls model.send({type: kind})."""
+    return {"content": {"data": {"method": "custom", "content": {"type": kind}}}, "buffers": []}
+
+
 class CommRecorder:
     """Records what the widget sends to the front end through its comm."""
 
@@ -131,7 +136,8 @@ def test_start_false_waits_for_start(client: hfw.Client, fake_ollama: Any) -> No
     assert not any("/api/pull" in p for p in fake_ollama.requests.paths())
     widget.start()
     assert widget.wait(timeout=60)["status"] == "success"
-    assert sum("/api/pull" in p for p in fake_ollama.requests.paths()) == 1
+    # (FakeOllama logs a request once its answer is complete)
+    wait_for(lambda: sum("/api/pull" in p for p in fake_ollama.requests.paths()) == 1)
 
 
 def test_cancel_mid_way_then_retry_resumes_to_success(
@@ -170,10 +176,10 @@ def test_cancel_from_the_front_end_message(fake_ollama: Any, client: hfw.Client)
     widget = PullProgress(client, MODEL)
     wait_for(lambda: (widget.progress.get("completed") or 0) > 0)
     # What the Cancel button sends, through ipywidgets' own message handling.
-    widget._handle_msg({"content": {"data": {"method": "custom", "content": {"type": "cancel"}}}})
+    widget._handle_msg(front_end_msg("cancel"))
     assert widget.state == "cancelled"
     fake_ollama.pull_speed = 4e9
-    widget._handle_msg({"content": {"data": {"method": "custom", "content": {"type": "retry"}}}})
+    widget._handle_msg(front_end_msg("retry"))
     assert widget.wait(timeout=60)["status"] == "success"
 
 
@@ -302,16 +308,19 @@ def test_host_trait_never_shows_credentials() -> None:
 
 
 def test_pull_with_progress_outside_a_kernel_draws_a_bar(
-    fake_ollama: Any, client: hfw.Client
+    fake_hub: Any, fake_ollama: Any, client: hfw.Client
 ) -> None:
     import io
 
+    total = sum(manifest_layers(fake_hub, REPO, "Q4_K_M").values())
     fake_ollama.pull_speed = 2e9
     out = io.StringIO()
     result = hfw.pull_with_progress(client, MODEL, file=out)
     assert result == {"status": "success"}
-    text = out.getvalue()
-    assert "100%" in text and "808M" in text
+    final = out.getvalue().rstrip().rsplit("\r", 1)[-1]
+    assert final.startswith(MODEL)
+    assert "100%" in final
+    assert f"done, {total / 1e6:.1f} MB" in final
 
 
 def test_pull_with_progress_widget_mode_returns_the_widget(

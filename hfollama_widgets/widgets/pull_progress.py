@@ -180,8 +180,9 @@ class PullProgress(WidgetBase):
                 stream.close()
                 return
             for part in stream:
-                run.tracker.update(part)
-                run.last = part
+                with self._lock:  # the flush thread snapshots the tracker under this lock
+                    run.tracker.update(part)
+                    run.last = part
                 self._push(run)
             if run.cancelled:
                 return
