@@ -73,6 +73,27 @@ __all__ += [
     "validate_repo_id",
 ]
 # --- hub ---
+from hfollama_widgets.hub import (  # noqa: E402
+    Hub,
+    RepoInfo,
+    auto_select,
+    default_hub,
+    list_gguf_files,
+    model_info,
+    search_models,
+    set_default_hub,
+)
+
+__all__ += [
+    "Hub",
+    "RepoInfo",
+    "auto_select",
+    "default_hub",
+    "list_gguf_files",
+    "model_info",
+    "search_models",
+    "set_default_hub",
+]
 # --- ollama client + HF convenience ---
 from hfollama_widgets.hf import (  # noqa: E402
     achat,

@@ -1,0 +1,426 @@
+"""Hub discovery: GGUF listings as DataFrames, repo info, search and quant auto-selection.
+
+:class:`Hub` holds an endpoint and a token (defaults resolved like huggingface_hub:
+``HF_ENDPOINT`` and ``HF_TOKEN``, read when a request is made) and talks to the Hub through
+``huggingface_hub.HfApi``. The module-level functions use :func:`default_hub`.
+
+>>> from hfollama_widgets.testing import FakeHub
+>>> with FakeHub() as fake:
+...     hub = Hub(endpoint=fake.url)
+...     df = hub.list_gguf_files("bartowski/Llama-3.2-1B-Instruct-GGUF")
+...     ref, row = hub.auto_select("bartowski/Llama-3.2-1B-Instruct-GGUF", max_size_gb=1.0)
+>>> ref
+'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M'
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import pandas as pd
+from huggingface_hub import HfApi, constants
+from huggingface_hub.utils import build_hf_headers
+
+from hfollama_widgets._hub_errors import hub_errors
+from hfollama_widgets.errors import NoGGUFFilesError
+from hfollama_widgets.listing import gguf_dataframe, select_row
+from hfollama_widgets.refs import validate_repo_id
+
+__all__ = [
+    "SEARCH_COLUMNS",
+    "Hub",
+    "RepoInfo",
+    "auto_select",
+    "default_hub",
+    "list_gguf_files",
+    "model_info",
+    "search_models",
+    "set_default_hub",
+]
+
+_INFO_EXPAND = [
+    "author", "sha", "downloads", "likes", "tags", "gated", "private", "lastModified",
+    "createdAt", "pipeline_tag", "gguf", "cardData", "library_name",
+]  # fmt: skip
+_SEARCH_EXPAND = [
+    "author", "downloads", "likes", "lastModified", "createdAt", "tags", "pipeline_tag",
+    "gated", "private", "gguf", "library_name",
+]  # fmt: skip
+_SORTS = {
+    "downloads": "downloads",
+    "likes": "likes",
+    "last_modified": "last_modified",
+    "lastmodified": "last_modified",
+    "created_at": "created_at",
+    "createdat": "created_at",
+    "trending_score": "trending_score",
+    "trendingscore": "trending_score",
+    "trending": "trending_score",
+}
+#: Columns of :meth:`Hub.search_models`.
+SEARCH_COLUMNS: tuple[str, ...] = (
+    "id", "author", "downloads", "likes", "last_modified", "created_at", "pipeline_tag",
+    "tags", "gated", "private", "parameters", "architecture", "context_length",
+)  # fmt: skip
+_INFO_TIMEOUT = 20.0
+
+
+def _iso(value: Any) -> str | None:
+    return value.isoformat() if isinstance(value, datetime) else (str(value) if value else None)
+
+
+def _license(card: Any, tags: tuple[str, ...]) -> str | None:
+    data = card if isinstance(card, Mapping) else getattr(card, "data", None) or {}
+    if isinstance(data, Mapping) and data.get("license"):
+        return str(data["license"])
+    for tag in tags:
+        if tag.startswith("license:"):
+            return tag.split(":", 1)[1]
+    return None
+
+
+@dataclass(frozen=True)
+class RepoInfo:
+    """What the Hub says about a repo. ``parameters``, ``architecture``, ``context_length``
+    come from the Hub's ``gguf`` block (``None`` when the repo has none).
+
+    >>> RepoInfo(id="o/M-GGUF", author="o").to_dict()["id"]
+    'o/M-GGUF'
+    """
+
+    id: str
+    author: str | None = None
+    sha: str | None = None
+    downloads: int | None = None
+    likes: int | None = None
+    tags: tuple[str, ...] = ()
+    gated: bool | str | None = None
+    private: bool | None = None
+    last_modified: datetime | None = None
+    created_at: datetime | None = None
+    pipeline_tag: str | None = None
+    gguf: dict[str, Any] | None = field(default=None, repr=False)
+    parameters: int | None = None
+    architecture: str | None = None
+    context_length: int | None = None
+    license: str | None = None
+    library_name: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dates as ISO strings, tags as a list)."""
+        return {
+            "id": self.id,
+            "author": self.author,
+            "sha": self.sha,
+            "downloads": self.downloads,
+            "likes": self.likes,
+            "tags": list(self.tags),
+            "gated": self.gated,
+            "private": self.private,
+            "last_modified": _iso(self.last_modified),
+            "created_at": _iso(self.created_at),
+            "pipeline_tag": self.pipeline_tag,
+            "gguf": dict(self.gguf) if self.gguf is not None else None,
+            "parameters": self.parameters,
+            "architecture": self.architecture,
+            "context_length": self.context_length,
+            "license": self.license,
+            "library_name": self.library_name,
+        }
+
+    @classmethod
+    def from_model_info(cls, info: Any) -> RepoInfo:
+        """Build from a ``huggingface_hub.ModelInfo``."""
+        gguf = dict(info.gguf) if isinstance(getattr(info, "gguf", None), Mapping) else None
+        tags = tuple(getattr(info, "tags", None) or ())
+
+        def _int(value: Any) -> int | None:
+            return (
+                int(value)
+                if isinstance(value, (int, float)) and not isinstance(value, bool)
+                else None
+            )
+
+        return cls(
+            id=info.id,
+            author=getattr(info, "author", None),
+            sha=getattr(info, "sha", None),
+            downloads=getattr(info, "downloads", None),
+            likes=getattr(info, "likes", None),
+            tags=tags,
+            gated=getattr(info, "gated", None),
+            private=getattr(info, "private", None),
+            last_modified=getattr(info, "last_modified", None),
+            created_at=getattr(info, "created_at", None),
+            pipeline_tag=getattr(info, "pipeline_tag", None),
+            gguf=gguf,
+            parameters=_int((gguf or {}).get("total")),
+            architecture=(gguf or {}).get("architecture"),
+            context_length=_int((gguf or {}).get("context_length")),
+            license=_license(getattr(info, "card_data", None), tags),
+            library_name=getattr(info, "library_name", None),
+        )
+
+
+class Hub:
+    """A Hugging Face Hub endpoint plus a token, with the discovery functions as methods.
+
+    Args:
+        endpoint: base URL; ``None`` reads ``HF_ENDPOINT`` at each call (default
+            ``https://huggingface.co``).
+        token: a token string, ``False`` for anonymous requests, ``True`` to require a
+            configured token, or ``None`` to let huggingface_hub find one (``HF_TOKEN``, the
+            token file). The token is never shown in reprs or error messages.
+
+    Listings are cached per (endpoint, repo, revision) for the life of the ``Hub``;
+    ``refresh=True`` or :meth:`clear_cache` fetch again.
+    """
+
+    def __init__(self, endpoint: str | None = None, token: str | bool | None = None) -> None:
+        self._endpoint = endpoint.rstrip("/") if endpoint else None
+        self._token = token
+        self._lock = threading.Lock()
+        self._trees: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self._infos: dict[tuple[str, str, str | None], RepoInfo] = {}
+
+    @property
+    def endpoint(self) -> str:
+        """The base URL requests go to (``HF_ENDPOINT`` is read now when none was given)."""
+        if self._endpoint:
+            return self._endpoint
+        return (os.environ.get("HF_ENDPOINT") or constants.ENDPOINT).rstrip("/")
+
+    def __repr__(self) -> str:
+        if isinstance(self._token, str):
+            token = "<set>"
+        elif self._token is None:
+            token = "<from environment>"
+        else:
+            token = repr(self._token)
+        return f"Hub(endpoint={self.endpoint!r}, token={token})"
+
+    def _api(self) -> HfApi:
+        return HfApi(endpoint=self.endpoint, token=self._token, library_name="hfollama-widgets")
+
+    def _secret(self) -> str | None:
+        return self._token if isinstance(self._token, str) else None
+
+    def _errors(self, repo_id: str | None, revision: str | None = None) -> Any:
+        return hub_errors(
+            endpoint=self.endpoint, repo_id=repo_id, revision=revision, token=self._secret()
+        )
+
+    def _auth_headers(self) -> dict[str, str]:
+        """Headers for a raw request to this Hub (``authorization`` when a token resolves)."""
+        with self._errors(None):
+            headers = build_hf_headers(token=self._token, library_name="hfollama-widgets")
+        return dict(headers)
+
+    def file_url(self, repo_id: str, filename: str, *, revision: str = "main") -> str:
+        """The ``resolve`` URL of a file (what HEAD and Range requests go to).
+
+        >>> Hub("https://huggingface.co").file_url("o/M-GGUF", "sub/M-Q4_K_M.gguf")
+        'https://huggingface.co/o/M-GGUF/resolve/main/sub/M-Q4_K_M.gguf'
+        """
+        validate_repo_id(repo_id)
+        return f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
+
+    # --- listings -------------------------------------------------------------------------
+    def _tree(self, repo_id: str, revision: str, refresh: bool) -> list[dict[str, Any]]:
+        key = (self.endpoint, repo_id, revision)
+        with self._lock:
+            cached = None if refresh else self._trees.get(key)
+        if cached is not None:
+            return cached
+        with self._errors(repo_id, revision):
+            entries = [
+                {"path": e.path, "size": int(e.size)}
+                for e in self._api().list_repo_tree(
+                    repo_id, recursive=True, expand=False, revision=revision
+                )
+                if getattr(e, "size", None) is not None and hasattr(e, "blob_id")
+            ]
+        with self._lock:
+            self._trees[key] = entries
+        return entries
+
+    def list_gguf_files(
+        self,
+        repo_id: str,
+        *,
+        revision: str = "main",
+        include_sidecars: bool = False,
+        refresh: bool = False,
+    ) -> pd.DataFrame:
+        """One row per GGUF file group of the repo, sorted by size (columns: docs/architecture.md).
+
+        One recursive tree request (1000 entries a page; ``Link`` pages followed beyond).
+        Raises :class:`~hfollama_widgets.errors.NoGGUFFilesError` when there is no ``.gguf``
+        model file, and the Hub errors (not found, gated, revision, unreachable).
+        """
+        validate_repo_id(repo_id)
+        entries = self._tree(repo_id, revision, refresh)
+        df = gguf_dataframe(entries, repo_id, include_sidecars=True)
+        if not (df["kind"] == "model").any():
+            has = ", ".join(
+                sorted({p["path"].rsplit(".", 1)[-1] for p in entries if "." in p["path"]})
+            )
+            raise NoGGUFFilesError(
+                f"{repo_id} has no GGUF model files"
+                + (f" (its files are: {has})." if has else " (it has no files)."),
+                fix="Pick a repo that ships .gguf quantizations (usually named '…-GGUF'); "
+                "search_models() lists them.",
+                repo_id=repo_id,
+            )
+        if not include_sidecars:
+            df = df[df["kind"] == "model"].reset_index(drop=True)
+        return df
+
+    def model_info(
+        self, repo_id: str, *, revision: str | None = None, refresh: bool = False
+    ) -> RepoInfo:
+        """Downloads, likes, tags, gated/private, dates, and the Hub's ``gguf`` block."""
+        validate_repo_id(repo_id)
+        key = (self.endpoint, repo_id, revision)
+        with self._lock:
+            cached = None if refresh else self._infos.get(key)
+        if cached is not None:
+            return cached
+        with self._errors(repo_id, revision):
+            info = self._api().model_info(
+                repo_id, revision=revision, expand=_INFO_EXPAND, timeout=_INFO_TIMEOUT
+            )  # type: ignore[arg-type]
+        result = RepoInfo.from_model_info(info)
+        with self._lock:
+            self._infos[key] = result
+        return result
+
+    def search_models(
+        self,
+        query: str | None = None,
+        *,
+        author: str | None = None,
+        sort: str = "downloads",
+        limit: int = 20,
+    ) -> pd.DataFrame:
+        """GGUF repos matching ``query`` (a substring of the id) and ``author``, best first.
+
+        ``sort``: ``downloads``, ``likes``, ``last_modified``, ``created_at`` or
+        ``trending_score`` (always descending). Columns: :data:`SEARCH_COLUMNS`.
+        """
+        key = _SORTS.get(sort.lower().replace("-", "_")) or _SORTS.get(sort.lower())
+        if key is None:
+            raise ValueError(
+                f"sort must be one of downloads, likes, last_modified, created_at, trending_score (got {sort!r})"
+            )
+        if limit < 1:
+            raise ValueError(f"limit must be at least 1 (got {limit})")
+        with self._errors(None):
+            models = list(
+                self._api().list_models(
+                    search=query or None,
+                    author=author or None,
+                    filter="gguf",
+                    sort=key,  # type: ignore[arg-type]
+                    limit=limit,
+                    expand=_SEARCH_EXPAND,  # type: ignore[arg-type]
+                )
+            )
+        rows = []
+        for m in models:
+            info = RepoInfo.from_model_info(m)
+            rows.append(
+                {
+                    "id": info.id,
+                    "author": info.author or info.id.split("/")[0],
+                    "downloads": info.downloads,
+                    "likes": info.likes,
+                    "last_modified": pd.Timestamp(info.last_modified)
+                    if info.last_modified
+                    else pd.NaT,
+                    "created_at": pd.Timestamp(info.created_at) if info.created_at else pd.NaT,
+                    "pipeline_tag": info.pipeline_tag,
+                    "tags": info.tags,
+                    "gated": info.gated,
+                    "private": info.private,
+                    "parameters": info.parameters,
+                    "architecture": info.architecture,
+                    "context_length": info.context_length,
+                }
+            )
+        df = pd.DataFrame(rows, columns=list(SEARCH_COLUMNS))
+        for col in ("downloads", "likes", "parameters", "context_length"):
+            df[col] = df[col].astype("Int64")
+        return df
+
+    def auto_select(
+        self,
+        repo_id: str,
+        *,
+        quantization: str | None = None,
+        max_size_gb: float | None = None,
+        revision: str = "main",
+    ) -> tuple[str, pd.Series]:
+        """``(model_ref, row)`` of the quant to pull: ``quantization`` if given, else the first
+        of the default preference (Q4_K_M first) within ``max_size_gb``; never a split file.
+
+        Raises the selection errors of :func:`~hfollama_widgets.listing.select_row`.
+        """
+        df = self.list_gguf_files(repo_id, revision=revision)
+        row = select_row(df, repo_id=repo_id, quantization=quantization, max_size_gb=max_size_gb)
+        return str(row["model_ref"]), row
+
+    def clear_cache(self, repo_id: str | None = None) -> None:
+        """Forget cached listings and infos (of one repo, or all)."""
+        with self._lock:
+            for cache in (self._trees, self._infos):
+                for key in [k for k in cache if repo_id is None or k[1] == repo_id]:
+                    del cache[key]
+
+
+# --- default hub -------------------------------------------------------------------------
+
+_default: Hub | None = None
+_default_lock = threading.Lock()
+
+
+def default_hub() -> Hub:
+    """The shared :class:`Hub` the module-level functions use (created on first use)."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Hub()
+        return _default
+
+
+def set_default_hub(hub: Hub | None) -> None:
+    """Replace the shared :class:`Hub` (``None``: create a fresh one from the environment)."""
+    global _default
+    with _default_lock:
+        _default = hub
+
+
+def list_gguf_files(repo_id: str, **kwargs: Any) -> pd.DataFrame:
+    """:meth:`Hub.list_gguf_files` on :func:`default_hub`."""
+    return default_hub().list_gguf_files(repo_id, **kwargs)
+
+
+def model_info(repo_id: str, **kwargs: Any) -> RepoInfo:
+    """:meth:`Hub.model_info` on :func:`default_hub`."""
+    return default_hub().model_info(repo_id, **kwargs)
+
+
+def search_models(query: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """:meth:`Hub.search_models` on :func:`default_hub`."""
+    return default_hub().search_models(query, **kwargs)
+
+
+def auto_select(repo_id: str, **kwargs: Any) -> tuple[str, pd.Series]:
+    """:meth:`Hub.auto_select` on :func:`default_hub`."""
+    return default_hub().auto_select(repo_id, **kwargs)
