@@ -26,10 +26,12 @@ def _interrupt(response: httpx.Response) -> bool:
     """Shut down the response's socket so a blocked read returns now. False if not possible."""
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
-    if not isinstance(sock, socket.socket):
+    # A socket.socket (sync) or asyncio's TransportSocket wrapper (async): both can shut down.
+    shutdown = getattr(sock, "shutdown", None)
+    if shutdown is None:
         return False
     with contextlib.suppress(OSError):  # already closed or reset: the reader wakes up anyway
-        sock.shutdown(socket.SHUT_RDWR)
+        shutdown(socket.SHUT_RDWR)
     return True
 
 
@@ -225,9 +227,9 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
 
     def close(self) -> None:
         """Thread-safe stop: shut the socket down; the reading task ends and releases it."""
-        state = self._state
-        if state.request_close():
-            _interrupt(state.response)  # nobody reading: the next read (or aclose) releases
+        # Wake a pending read; the reading task (or a later aclose) releases the response.
+        self._state.request_close()
+        _interrupt(self._state.response)
 
     async def aclose(self) -> None:
         """Stop the stream and end its HTTP request. Safe to call twice."""

@@ -20,6 +20,7 @@ __all__ = ["ModelRecord", "Store", "capabilities_for", "now_iso", "parse_keep_al
 EMBEDDING_FAMILIES = frozenset(
     {"bert", "nomic-bert", "nomic-bert-moe", "xlm-roberta", "xlmroberta", "jina-bert-v2"}
 )
+GPT_OSS_FAMILIES = frozenset({"gptoss", "gpt-oss"})
 DEFAULT_KEEP_ALIVE = 300.0
 DEFAULT_CONTEXT = 4096
 _FOREVER = datetime(2318, 1, 1).astimezone()
@@ -58,13 +59,14 @@ def capabilities_for(manifest: Manifest, config: dict[str, Any], template: str) 
     embedding = family in EMBEDDING_FAMILIES or any(f in EMBEDDING_FAMILIES for f in families)
     caps = ["embedding"] if embedding else ["completion"]
     if not embedding:
-        if ".Tools" in template or "tools" in template.lower():
+        if ".Tools" in template:  # the template uses the `tools` variable
             caps.append("tools")
         if ".Suffix" in template:
             caps.append("insert")
     if any(layer.media_type == PROJECTOR_TYPE for layer in manifest.layers):
         caps.append("vision")
-    if "<think>" in template:
+    # thinking.InferTags finds <think>…</think> around .Thinking; gpt-oss thinks natively.
+    if "<think>" in template or family in GPT_OSS_FAMILIES:
         caps.append("thinking")
     return caps
 
