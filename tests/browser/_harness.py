@@ -214,14 +214,21 @@ class NotebookSession:
         workspace = re.sub(r"[^A-Za-z0-9]+", "-", self.path)
         if self.ui == "notebook":
             self.server.forget_lab_tree_path()
-        self.page.goto(self.server.page_url(self.path, ui=self.ui, workspace=workspace))
-        self.page.wait_for_function(
-            "(path) => !!(window.__hfw && window.__hfw.panel(path))",
-            arg=self.path,
-            timeout=KERNEL_TIMEOUT_MS,
-        )
-        self.timings["open"] = time.monotonic() - start
-        self.wait_for_kernel_idle()
+        try:
+            self.page.goto(self.server.page_url(self.path, ui=self.ui, workspace=workspace))
+            self.page.wait_for_function(
+                "(path) => !!(window.__hfw && window.__hfw.panel(path))",
+                arg=self.path,
+                timeout=KERNEL_TIMEOUT_MS,
+            )
+            self.timings["open"] = time.monotonic() - start
+            self.wait_for_kernel_idle()
+        except Exception as exc:
+            raise RuntimeError(
+                f"could not open {self.path} in {self.ui} with an idle kernel: {exc}\n"
+                f"page errors: {self.page_errors}\nconsole errors: {self.console_errors}\n"
+                f"server log tail:\n{self.server.log_tail()}"
+            ) from exc
         self.timings["kernel_ready"] = time.monotonic() - start
         return self
 

@@ -31,7 +31,8 @@ Fixtures
     stdout plus the last expression's repr (raises ``KernelEvalError`` on an exception);
     ``eval_until(code, expected, timeout=15.0)``: poll ``eval`` until ``.strip() == expected``
     (for values synced from a click); ``screenshot(name, locator=None) -> Path`` (PNG in
-    test-artifacts/screenshots/, listed at the end of the pytest run);
+    test-artifacts/screenshots/, listed at the end of the pytest run; a failing test also
+    gets a "failed" screenshot of each of its pages);
     ``console_errors``, ``page_errors``, ``dialogs`` (every ``alert()``/``confirm()`` is
     recorded and dismissed); ``assert_no_errors(ignore=[regex, ...])``;
     ``cell_errors()``; ``timings`` (seconds: open, kernel_ready, run_all).
@@ -52,6 +53,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import re
 import tempfile
 from collections.abc import Callable, Iterator, Sequence
@@ -77,6 +79,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if _HERE in Path(item.path).resolve().parents:
             item.add_marker(pytest.mark.browser)
     items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Keep each phase's report on the item, so fixtures can tell that the test failed."""
+    report = yield
+    setattr(item, f"_hfw_report_{report.when}", report)
+    return report
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
@@ -156,5 +166,9 @@ def notebook(
         return session
 
     yield make
+    report = getattr(request.node, "_hfw_report_call", None)
     for session in sessions:
+        if report is not None and report.failed:
+            with contextlib.suppress(Exception):  # a picture of the page as the test failed
+                session.screenshot("failed")
         session.close()
