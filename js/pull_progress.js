@@ -22,10 +22,8 @@ function percent(fraction) {
   return Math.max(0, Math.min(100, fraction * 100));
 }
 
-function bar(fraction, testid, label) {
-  const pct = percent(fraction);
-  const fill = h("div", { className: "hfw-pull-fill" });
-  const el = h(
+function bar(testid, label) {
+  return h(
     "div",
     {
       className: "hfw-pull-bar",
@@ -34,15 +32,22 @@ function bar(fraction, testid, label) {
       attrs: { "aria-valuemin": 0, "aria-valuemax": 100 },
       dataset: { testid },
     },
-    fill,
+    h("div", { className: "hfw-pull-fill" }),
   );
+}
+
+/** Update a bar in place (elements are kept, so the width animates and handles stay valid). */
+function setBar(el, fraction) {
+  const pct = percent(fraction);
+  const fill = el.firstChild;
+  el.classList.toggle("hfw-pull-indeterminate", pct === null);
   if (pct === null) {
-    el.classList.add("hfw-pull-indeterminate");
+    fill.style.width = "";
+    el.removeAttribute("aria-valuenow");
   } else {
     fill.style.width = `${pct.toFixed(1)}%`;
     el.setAttribute("aria-valuenow", pct.toFixed(0));
   }
-  return el;
 }
 
 function summaryText(progress, state) {
@@ -61,25 +66,28 @@ function summaryText(progress, state) {
   return parts.join(" · ");
 }
 
-function layerRow(layer, current) {
-  const total = layer.total || 0;
-  const fraction = total ? (layer.completed || 0) / total : null;
+function layerRow(digest) {
+  const name = shortDigest(digest);
+  const size = h("span", { className: "hfw-pull-layer-size" });
   const row = h(
     "div",
-    {
-      className: "hfw-pull-layer",
-      dataset: { testid: "layer", digest: layer.digest, done: String(Boolean(layer.done)) },
-    },
-    h("span", { className: "hfw-pull-layer-digest hfw-mono", title: layer.digest }, shortDigest(layer.digest)),
-    bar(fraction, "layer-bar", `layer ${shortDigest(layer.digest)}`),
-    h(
-      "span",
-      { className: "hfw-pull-layer-size" },
-      layer.done ? `${formatBytes(total)} ✓` : `${formatBytes(layer.completed || 0)} / ${formatBytes(total)}`,
-    ),
+    { className: "hfw-pull-layer", dataset: { testid: "layer", digest } },
+    h("span", { className: "hfw-pull-layer-digest hfw-mono", title: digest }, name),
+    bar("layer-bar", `layer ${name}`),
+    size,
   );
-  if (layer.digest === current) row.classList.add("hfw-pull-layer-current");
+  row.hfwSize = size;
   return row;
+}
+
+function updateLayerRow(row, layer, current) {
+  const total = layer.total || 0;
+  row.dataset.done = String(Boolean(layer.done));
+  setBar(row.querySelector(".hfw-pull-bar"), total ? (layer.completed || 0) / total : null);
+  row.hfwSize.textContent = layer.done
+    ? `${formatBytes(total)} ✓`
+    : `${formatBytes(layer.completed || 0)} / ${formatBytes(total)}`;
+  row.classList.toggle("hfw-pull-layer-current", layer.digest === current);
 }
 
 function finalText(state, progress) {
@@ -101,7 +109,9 @@ function render({ model, el }) {
   const badge = h("span", { className: "hfw-pull-badge", dataset: { testid: "state" } });
   const host = h("span", { className: "hfw-pull-host hfw-muted", dataset: { testid: "host" } });
   const status = h("div", { className: "hfw-pull-status", dataset: { testid: "status" }, "aria-live": "polite" });
-  const overall = h("div", { className: "hfw-pull-overall" });
+  const overallBar = bar("overall-bar", "pull progress");
+  const overall = h("div", { className: "hfw-pull-overall" }, overallBar);
+  const rows = new Map(); // digest -> row element, reused across updates
   const summary = h("div", { className: "hfw-pull-summary hfw-muted", dataset: { testid: "summary" } });
   const layers = h("div", { className: "hfw-pull-layers", dataset: { testid: "layers" } });
   const final = h("div", { className: "hfw-pull-final", dataset: { testid: "final" } });
@@ -138,14 +148,24 @@ function render({ model, el }) {
     status.textContent = state === "running" ? model.get("status") || progress.status || "" : "";
     status.hidden = state !== "running";
 
-    const fraction = state === "success" ? 1 : progress.fraction;
-    overall.replaceChildren(bar(fraction, "overall-bar", "pull progress"));
-    overall.hidden = state === "idle";
+    setBar(overallBar, state === "success" ? 1 : progress.fraction);
+    // Nothing to show before a start, or after a failure that came before any layer.
+    overall.hidden = state === "idle" || (state !== "running" && state !== "success" && !(progress.total > 0));
     summary.textContent = summaryText(progress, state);
 
-    const rows = (progress.layers || []).map((layer) => layerRow(layer, state === "running" ? progress.current : null));
-    layers.replaceChildren(...rows);
-    layers.hidden = rows.length === 0;
+    const current = state === "running" ? progress.current : null;
+    const wanted = (progress.layers || []).map((layer) => {
+      let row = rows.get(layer.digest);
+      if (!row) rows.set(layer.digest, (row = layerRow(layer.digest)));
+      updateLayerRow(row, layer, current);
+      return row;
+    });
+    for (const digest of [...rows.keys()]) {
+      if (!wanted.includes(rows.get(digest))) rows.delete(digest);
+    }
+    const same = wanted.length === layers.children.length && wanted.every((row, i) => layers.children[i] === row);
+    if (!same) layers.replaceChildren(...wanted);
+    layers.hidden = wanted.length === 0;
 
     final.textContent = finalText(state, progress);
     final.hidden = !final.textContent;
