@@ -340,3 +340,27 @@ def test_pull_with_progress_raises_errors_in_a_terminal(dead_port: int) -> None:
         pytest.raises(OllamaConnectionError),
     ):
         hfw.pull_with_progress(client, MODEL, file=io.StringIO())
+
+
+def test_pull_with_progress_in_a_kernel_displays_the_widget(fake_ollama: Any) -> None:
+    """In a real ipykernel (nbclient), the widget is displayed and returned; no terminal bar."""
+    import nbclient
+    import nbformat
+
+    fake_ollama.pull_speed = 4e9
+    source = (
+        "import hfollama_widgets as hfw\n"
+        f"w = hfw.pull_with_progress(hfw.Client({fake_ollama.url!r}), {SMALL!r})\n"
+        "print(type(w).__name__, w.wait(timeout=60)['status'], w.state)"
+    )
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)])
+    nbclient.NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    outputs = nb.cells[0].outputs
+    widget_outputs = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(widget_outputs) == 1
+    assert widget_outputs[0]["data"]["text/plain"].startswith("PullProgress(")
+    text = "".join(o.get("text", "") for o in outputs if o.get("output_type") == "stream")
+    assert "PullProgress success success" in text
+    assert "%|" not in text  # no tqdm bar in the notebook
