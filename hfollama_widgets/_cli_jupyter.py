@@ -1,0 +1,217 @@
+"""JupyterLab for ``hfollama demo``: find the notebooks, start ``jupyter lab``, stop it cleanly.
+
+JupyterLab runs from this interpreter (``sys.executable -m jupyterlab``) in its own process
+group, on 127.0.0.1 with a token, its ``python3`` kernel pinned to this interpreter (a
+kernelspec found first through ``JUPYTER_PATH``), and the environment the caller passes
+(OLLAMA_HOST / HF_ENDPOINT, which the kernels inherit).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from hfollama_widgets.demo import free_port
+from hfollama_widgets.errors import HFOllamaError
+
+__all__ = ["JupyterLab", "find_notebook", "start_jupyter"]
+
+_PACKAGE = Path(__file__).resolve().parent
+#: Where a copy of the packaged notebooks goes when the package is not a source checkout.
+WORK_FOLDER = "hfollama-notebooks"
+
+
+def find_notebook(path: str | os.PathLike[str] | None = None, *, cwd: Path | None = None) -> Path:
+    """The notebook the demo opens.
+
+    ``path`` if given; else ``notebooks/quickstart.ipynb`` of the source checkout this package
+    runs from; else the notebooks shipped inside the package, copied (never overwriting) to
+    ``./hfollama-notebooks/`` so they can be edited.
+    """
+    if path is not None:
+        chosen = Path(path).expanduser().resolve()
+        if not chosen.is_file():
+            raise HFOllamaError(
+                f"The notebook {str(chosen)!r} does not exist.",
+                fix="Pass the path of an .ipynb file to --notebook.",
+            )
+        return chosen
+    clone = _PACKAGE.parent / "notebooks" / "quickstart.ipynb"
+    if clone.is_file():
+        return clone
+    shipped = _PACKAGE / "notebooks"
+    if (shipped / "quickstart.ipynb").is_file():
+        target = (cwd or Path.cwd()) / WORK_FOLDER
+        target.mkdir(parents=True, exist_ok=True)
+        for source in sorted(shipped.glob("*.ipynb")):
+            if not (target / source.name).exists():
+                shutil.copy2(source, target / source.name)
+        return target / "quickstart.ipynb"
+    raise HFOllamaError(
+        "The demo notebooks were not found next to the package.",
+        fix="Run `hfollama demo` from a clone of the repository, or pass --notebook PATH.",
+    )
+
+
+def _require_jupyterlab() -> None:
+    if importlib.util.find_spec("jupyterlab") is None:
+        raise HFOllamaError(
+            f"JupyterLab is not installed in this Python ({sys.executable}).",
+            fix="Install it with: pip install 'hfollama-widgets[demo]' (or run `make demo`).",
+        )
+
+
+def _port_is_free(port: int) -> bool:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _kernelspec(base: Path) -> Path:
+    """A ``python3`` kernelspec for this interpreter under ``base/kernels``; returns ``base``."""
+    spec_dir = base / "kernels" / "python3"
+    spec_dir.mkdir(parents=True, exist_ok=True)
+    spec = {
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "Python 3 (ipykernel)",
+        "language": "python",
+        "metadata": {"debugger": True},
+    }
+    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+    return base
+
+
+@dataclass
+class JupyterLab:
+    """A running ``jupyter lab`` (see :func:`start_jupyter`)."""
+
+    process: subprocess.Popen[bytes]
+    url: str  # http://127.0.0.1:PORT
+    token: str
+    notebook: Path
+    log_path: Path
+    _tmp: tempfile.TemporaryDirectory[str] | None = field(default=None, repr=False)
+
+    @property
+    def lab_url(self) -> str:
+        """The quickstart in JupyterLab, with the token (what to open in a browser)."""
+        name = urllib.parse.quote(self.notebook.name)
+        return f"{self.url}/lab/tree/{name}?token={self.token}"
+
+    def log_tail(self, lines: int = 25) -> str:
+        """The end of JupyterLab's log."""
+        try:
+            text = self.log_path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def wait_ready(self, timeout: float = 120.0) -> None:
+        """Wait until ``/api/status`` answers; raise HFOllamaError (with the log) if not."""
+        deadline = time.monotonic() + timeout
+        headers = {"Authorization": f"token {self.token}"}
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise HFOllamaError(
+                    f"JupyterLab exited with code {self.process.returncode} while starting. "
+                    f"Log ({self.log_path}):\n{self.log_tail()}",
+                    fix="Fix the problem in the log, or pick another --port.",
+                )
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/api/status", headers=headers, timeout=2).is_success:
+                    return
+            time.sleep(0.25)
+        raise HFOllamaError(
+            f"JupyterLab did not answer within {timeout:.0f} s. Log ({self.log_path}):\n"
+            f"{self.log_tail()}",
+            fix="Look at the log above; a busy machine may need another try.",
+        )
+
+    def wait(self) -> int:
+        """Block until JupyterLab exits (e.g. File > Shut Down); its exit code."""
+        return self.process.wait()
+
+    def stop(self, timeout: float = 15.0) -> None:
+        """SIGTERM (JupyterLab shuts its kernels down), then SIGKILL after ``timeout`` s."""
+        if self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(5)
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+def start_jupyter(
+    notebook: Path,
+    env: Mapping[str, str],
+    *,
+    port: int | None = None,
+    token: str | None = None,
+) -> JupyterLab:
+    """Start ``jupyter lab`` rooted at ``notebook``'s folder (not waiting for it; see
+    :meth:`JupyterLab.wait_ready`). ``port=None``: 8888 if free, else any free port."""
+    _require_jupyterlab()
+    if port is None:
+        port = 8888 if _port_is_free(8888) else free_port()
+    token = token or secrets.token_hex(24)
+    tmp = tempfile.TemporaryDirectory(prefix="hfollama-demo-")
+    base = Path(tmp.name)
+    run_env = dict(env)
+    jupyter_path = str(_kernelspec(base / "jupyter"))
+    if run_env.get("JUPYTER_PATH"):
+        jupyter_path += os.pathsep + run_env["JUPYTER_PATH"]
+    run_env["JUPYTER_PATH"] = jupyter_path
+    run_env.pop("JUPYTER_TOKEN", None)
+    run_env["PYTHONUNBUFFERED"] = "1"
+    argv = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={notebook.parent}",
+        f"--LabApp.default_url=/lab/tree/{urllib.parse.quote(notebook.name)}",
+    ]
+    if hasattr(os, "geteuid") and os.geteuid() == 0:
+        argv.append("--ServerApp.allow_root=True")  # containers and CI run as root
+    log_path = base / "jupyter.log"
+    run_env["JUPYTER_TOKEN"] = token  # not on the command line, where `ps` shows it
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            argv,
+            cwd=notebook.parent,
+            env=run_env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us only; we stop it (and its group)
+        )
+    return JupyterLab(process, f"http://127.0.0.1:{port}", token, notebook, log_path, tmp)
