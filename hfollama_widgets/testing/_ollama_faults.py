@@ -126,9 +126,12 @@ class Faults:
             return list(self._armed)
 
 
-@dataclass(frozen=True)
+@dataclass
 class RecordedRequest:
-    """One request FakeOllama received (``authorization`` is masked)."""
+    """One request FakeOllama received (``authorization`` is masked).
+
+    Logged when it arrives; ``status`` is filled in once the answer has started (0 before).
+    """
 
     method: str
     path: str

@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 
-from hfollama_widgets.testing._ollama_faults import Fault
+from hfollama_widgets.testing._ollama_faults import Fault, RecordedRequest
 
 if TYPE_CHECKING:
     from hfollama_widgets.testing.fake_ollama import FakeOllama
@@ -68,6 +68,7 @@ class Handler(BaseHTTPRequestHandler):
     server: Server
 
     status_sent = 0
+    record: RecordedRequest | None = None  # the log entry of the request being answered
 
     # -- helpers ------------------------------------------------------------------------
     @property
@@ -83,6 +84,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def send_response(self, code: int, message: str | None = None) -> None:
         self.status_sent = code
+        if self.record is not None:
+            self.record.status = code
         super().send_response(code, message)
 
     def send_bytes(self, status: int, data: bytes, content_type: str) -> None:

@@ -65,6 +65,9 @@ class _Handler(Handler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         if "authorization" in headers:  # keep the scheme, never the credential
             headers["authorization"] = headers["authorization"].split(" ", 1)[0] + " ***"
+        self.status_sent = 0
+        self.record = RecordedRequest(self.command, path, headers, body)
+        fake.requests.append(self.record)  # before answering: no answer arrives unlogged
         try:
             if fake.latency > 0:
                 time.sleep(fake.latency)
@@ -91,9 +94,7 @@ class _Handler(Handler):
                 return
             route(self, body)
         finally:
-            fake.requests.append(
-                RecordedRequest(self.command, path, headers, body, status=self.status_sent)
-            )
+            self.record = None
 
     do_GET = do_HEAD = do_POST = do_DELETE = do_PUT = _dispatch
 
