@@ -257,7 +257,15 @@ class HeaderParser:
             values = list(s.unpack_from(view, self._pos)) if keep else None
             self._pos = end
         elif etype == GGUFValueType.STRING:
-            values = self._string_array(view, count, keep)
+            start = self._pos
+            try:
+                values = self._string_array(view, count, keep)
+            except NeedMoreBytes as more:
+                if key != "tokenizer.ggml.tokens":
+                    raise
+                raise more.plus(
+                    self._after_tokens(count, (more.hint or more.needed) - start)
+                ) from None
         elif etype == GGUFValueType.ARRAY:
             values = [self._array(view, None) for _ in range(count)]
         else:
@@ -286,6 +294,21 @@ class HeaderParser:
             raise NeedMoreBytes(pos)
         self._pos = pos
         return None
+
+    def _after_tokens(self, count: int, tokens_bytes: int) -> int:
+        """Bytes the other tokenizer arrays (written right after the tokens) probably take.
+
+        llama.cpp writes ``token_type`` (i32 each), then ``scores`` (f32 each) for SentencePiece
+        / WordPiece vocabularies or ``merges`` (about as many bytes as the tokens) for BPE.
+        Asking for them together with the tokens saves a round trip.
+        """
+        model = self.kv.get("tokenizer.ggml.model")
+        extra = count * 4  # token_type
+        if model in ("llama", "bert", "t5", "rwkv"):
+            extra += count * 4  # scores
+        elif model == "gpt2":
+            extra += tokens_bytes  # merges
+        return extra
 
     def _tensor_info(self, view: memoryview) -> None:
         self._string(view)  # name

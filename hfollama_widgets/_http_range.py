@@ -18,7 +18,7 @@ from hfollama_widgets.errors import (
     RevisionNotFoundError,
 )
 
-__all__ = ["display_name", "fetch_range"]
+__all__ = ["display_name", "fetch_range", "headers_for"]
 
 
 def display_name(url: str) -> str:
@@ -32,8 +32,11 @@ def display_name(url: str) -> str:
 
 def fetch_range(
     http: httpx.Client, url: str, headers: dict[str, str], start: int, end: int, name: str
-) -> tuple[bytes, int | None]:
-    """GET bytes [start, end) of ``url``; returns (bytes, total file size if the server said)."""
+) -> tuple[bytes, int | None, str]:
+    """GET bytes [start, end) of ``url``.
+
+    Returns (bytes, total file size if the server said, final URL after redirects).
+    """
     req_headers = {**headers, "Range": f"bytes={start}-{end - 1}", "Accept-Encoding": "identity"}
     want = end - start
     try:
@@ -43,7 +46,7 @@ def fetch_range(
                     raise GGUFParseError(
                         f"{name} is empty.", fix="Pick another file of the repository."
                     )
-                return b"", start
+                return b"", start, str(response.url)
             if response.status_code >= 400:
                 response.read()
                 raise _http_error(response, name)
@@ -63,7 +66,7 @@ def fetch_range(
                 out += part
                 if len(out) >= want:
                     break
-            return bytes(out[:want]), total
+            return bytes(out[:want]), total, str(response.url)
     except httpx.TimeoutException as exc:
         raise HubUnreachableError(
             f"Timed out reading the header of {name} ({type(exc).__name__}).",
@@ -111,3 +114,12 @@ def _http_error(response: httpx.Response, name: str) -> HubError:
         f"The Hub answered HTTP {status} while reading {name}.",
         fix="Retry later; if it persists, check the Hub status page.",
     )
+
+
+def headers_for(url: str, original: str, headers: dict[str, str]) -> dict[str, str]:
+    """``headers`` to send to ``url`` (a redirect target of ``original``): no credentials when
+    the host differs, exactly as httpx does when it follows a cross-origin redirect."""
+    a, b = httpx.URL(url), httpx.URL(original)
+    if (a.scheme, a.host, a.port) == (b.scheme, b.host, b.port):
+        return headers
+    return {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}

@@ -31,7 +31,7 @@ from hfollama_widgets._gguf_header import (
     NeedMoreBytes,
     file_type_name,
 )
-from hfollama_widgets._http_range import display_name, fetch_range
+from hfollama_widgets._http_range import display_name, fetch_range, headers_for
 from hfollama_widgets.errors import GGUFParseError, HubError, QuantizationNotFoundError
 
 if TYPE_CHECKING:
@@ -153,9 +153,13 @@ def _read(
     requests = 0
     want = max(initial, 32)
     name = display_name(url)
+    target = url
     while True:
         end = want if file_size is None else min(want, file_size)
-        chunk, total = fetch_range(http, url, headers, len(buf), end, name)
+        chunk, total, final = fetch_range(http, target, headers, len(buf), end, name)
+        if final != target:  # go straight to the redirect target (the CDN) from now on
+            headers = headers_for(final, target, headers)
+            target = final
         requests += 1
         buf += chunk
         if total is not None:

@@ -203,7 +203,14 @@ def estimate_memory(
         "logits_buffer": UBATCH_TOKENS * (meta.vocab_size or 0) * 4,
     }
     overhead = sum(breakdown.values())
-    if meta.architecture and f"{meta.architecture}.attention.sliding_window" in meta.kv:
+    arch_kv = f"{meta.architecture}.attention"
+    if f"{arch_kv}.kv_lora_rank" in meta.kv and f"{arch_kv}.key_length_mla" not in meta.kv:
+        notes.append(
+            "multi-head latent attention (MLA) model in an older conversion: llama.cpp keeps the "
+            "full per-head cache for it, as estimated; a re-converted file (with key_length_mla) "
+            "needs far less"
+        )
+    if f"{arch_kv}.sliding_window" in meta.kv:
         notes.append(
             "sliding-window attention: llama.cpp keeps less KV cache, so this is an upper bound"
         )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import struct
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -74,9 +75,10 @@ def write_gguf(
     w.add_bool("test.bool", True)
     w.add_array("test.nested", [[1, 2], [3, 4, 5]])
     w.add_array("test.strings", ["a", "bé", "c"])
-    w.add_tokenizer_model("gpt2")
+    w.add_tokenizer_model("llama")  # SentencePiece: tokens, scores, token types
     w.add_token_list([f"token-{i}" for i in range(vocab)])
     w.add_token_scores([float(i) for i in range(vocab)])
+    w.add_token_types([1] * vocab)
     w.add_chat_template("{{ messages }}")
     rng = np.random.default_rng(0)
     for name, shape, dtype in tensors:
@@ -146,7 +148,7 @@ def test_parameter_count_is_the_hand_sum(tiny: tuple[Path, bytes]) -> None:
     assert parser.tensor_bytes == 2048 // 32 * 34 + (1600 + 1024) * 2 + (256 + 16) * 4
 
 
-@pytest.mark.parametrize("step", [1, 7, 64, 1000, 10**6])
+@pytest.mark.parametrize("step", [7, 64, 1000, 10**6])
 def test_resumes_at_any_split_point(tiny: tuple[Path, bytes], step: int) -> None:
     data = tiny[1]
     whole, _ = parse_growing(data, len(data))
@@ -158,11 +160,18 @@ def test_resumes_at_any_split_point(tiny: tuple[Path, bytes], step: int) -> None
         == {
             "tokenizer.ggml.tokens": 2000,
             "tokenizer.ggml.scores": 2000,
+            "tokenizer.ggml.token_type": 2000,
         }
     )
     assert parser.header_end == whole.header_end < len(data)
-    if step == 1:
-        assert feeds == whole.header_end  # one byte at a time: stops exactly at the header's end
+    assert feeds == -(-whole.header_end // step) or step >= len(data)
+
+
+def test_stops_exactly_at_the_header_end(tmp_path: Path) -> None:
+    data = write_gguf(tmp_path / "small.gguf", vocab=10)
+    parser, feeds = parse_growing(data, 1)  # one byte at a time
+    assert feeds == parser.header_end < len(data)
+    assert parser.kv["llama.block_count"] == 2 and parser.parameter_count == HAND_PARAMS
 
 
 def test_small_arrays_kept_big_ones_counted(tmp_path: Path) -> None:
@@ -175,15 +184,16 @@ def test_small_arrays_kept_big_ones_counted(tmp_path: Path) -> None:
     assert parser.array_lengths["tokenizer.ggml.tokens"] == 1025
 
 
-def test_string_array_hint_points_near_the_array_end(tmp_path: Path) -> None:
+def test_hint_points_near_the_header_end(tmp_path: Path) -> None:
+    # Out of bytes inside the tokens: the hint adds the scores and token types that follow.
     data = write_gguf(tmp_path / "big.gguf", vocab=50_000)
     parser, have = HeaderParser(), 64 * 1024
     with pytest.raises(NeedMoreBytes) as more:
         parser.feed(data[:have])
     full, _ = parse_growing(data, len(data))
-    tokens_end = full.header_end - 50_000 * 4  # the scores array (f32) follows the tokens
+    assert more.value.needed <= have + 64
     assert more.value.hint is not None
-    assert abs(more.value.hint - tokens_end) < 0.1 * tokens_end
+    assert abs(more.value.hint - full.header_end) < 0.1 * full.header_end
 
 
 def test_big_endian_file(tmp_path: Path) -> None:
@@ -328,24 +338,24 @@ def test_reads_small_header_in_one_request(server: RangeServer, tiny: tuple[Path
     assert (meta.context_length, meta.embedding_length, meta.feed_forward_length) == (8192, 16, 64)
     assert (meta.expert_count, meta.expert_used_count, meta.is_moe) == (4, 2, True)
     assert (meta.file_type, meta.file_type_name) == (7, "Q8_0")
-    assert meta.has_chat_template and meta.tokenizer_model == "gpt2" and meta.vocab_size == 2000
+    assert meta.has_chat_template and meta.tokenizer_model == "llama" and meta.vocab_size == 2000
     assert (meta.name, meta.size_label) == ("Tiny Test Model", "5K")
     assert "tokenizer.ggml.tokens" not in meta.kv
 
 
 def test_grows_the_range_to_what_the_header_needs(server: RangeServer, tmp_path: Path) -> None:
-    data = write_gguf(tmp_path / "big.gguf", vocab=300_000)  # ~3.9 MB of tokenizer
+    data = write_gguf(tmp_path / "big.gguf", vocab=150_000)  # ~3.5 MB of tokenizer
     server.files["/big.gguf"] = data + bytes(20_000_000)  # 20 MB of "weights" behind it
     meta = read_gguf_header(server.url + "/big.gguf")
     header = meta.header_bytes
     assert header > 3_000_000
-    assert meta.requests == len(server.log) <= 4
+    assert meta.vocab_size == 150_000
+    assert meta.requests == len(server.log) == 2  # 256 KiB, then the estimated rest
     assert header <= meta.bytes_read <= header * 1.1 + 256 * 1024
     assert server.sent == meta.bytes_read  # the weights were never sent
     starts = [int(r["range"].removeprefix("bytes=").split("-")[0]) for r in server.log]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)  # no byte read twice
     assert meta.file_size == len(data) + 20_000_000
-    assert meta.vocab_size == 300_000
 
 
 def test_server_ignoring_range_is_hung_up_on(server: RangeServer, tmp_path: Path) -> None:
@@ -364,6 +374,24 @@ def test_follows_redirects(server: RangeServer, tiny: tuple[Path, bytes]) -> Non
     meta = read_gguf_header(server.url + "/resolve/tiny.gguf")
     assert meta.parameter_count == HAND_PARAMS
     assert [r["path"] for r in server.log] == ["/resolve/tiny.gguf", "/cdn/tiny.gguf"]
+
+
+def test_later_ranges_go_to_the_cdn_without_the_token(server: RangeServer, tmp_path: Path) -> None:
+    cdn = RangeServer()  # another origin, like cdn-lfs.hf.co
+    try:
+        cdn.files["/blob"] = write_gguf(tmp_path / "big.gguf", vocab=100_000) + bytes(1000)
+        server.redirects["/resolve/big.gguf"] = cdn.url + "/blob"
+        meta = read_gguf_header(
+            server.url + "/resolve/big.gguf", headers={"Authorization": "Bearer hf_tok123456"}
+        )
+    finally:
+        cdn.close()
+    assert meta.requests >= 2 and meta.vocab_size == 100_000
+    assert [(r["path"], r["auth"]) for r in server.log] == [
+        ("/resolve/big.gguf", "Bearer hf_tok123456")
+    ]
+    assert len(cdn.log) == meta.requests  # every range after the first went straight there
+    assert all(r["auth"] is None for r in cdn.log)
 
 
 @pytest.mark.parametrize("status", [401, 403])
@@ -399,3 +427,173 @@ def test_unreachable() -> None:
         port = s.getsockname()[1]
     with pytest.raises(HubUnreachableError, match="Could not reach"):
         read_gguf_header(f"http://127.0.0.1:{port}/m.gguf")
+
+
+# --- against FakeHub (real HTTP, synthesized catalogue headers) -----------------------------
+
+LLAMA8 = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+
+
+@pytest.fixture(scope="module")
+def hub_server() -> Iterator[Any]:
+    """A FakeHub of our own: these tests clear and read its request log."""
+    from hfollama_widgets.testing import FakeHub
+
+    with FakeHub() as srv:
+        yield srv
+
+
+@pytest.fixture()
+def hub(hub_server: Any) -> Any:
+    from hfollama_widgets.gguf_meta import clear_gguf_cache
+    from hfollama_widgets.hub import Hub
+
+    clear_gguf_cache()
+    hub_server.clear_requests()
+    return Hub(endpoint=hub_server.url, token=False)
+
+
+def settled(srv: Any, expected: int | None = None) -> list[dict[str, Any]]:
+    """The request log once the server's handler threads have logged (they log after sending)."""
+    deadline = time.monotonic() + 3
+    log = srv.requests
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        again = srv.requests
+        if len(again) == len(log) and (expected is None or len(again) >= expected):
+            return again
+        log = again
+    return log
+
+
+def range_reads(log: list[dict[str, Any]], filename: str) -> list[dict[str, Any]]:
+    return [r for r in log if r["path"].endswith("/" + filename) and r["method"] == "GET"]
+
+
+def test_llama3_8b_header_by_label(hub: Any, hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    row = hub.list_gguf_files(LLAMA8).set_index("quantization").loc["Q4_K_M"]
+    hub_server.clear_requests()
+    meta = gguf_metadata(LLAMA8, "q4_k_m", hub=hub)  # case-insensitive label
+    assert meta.filename == row["filename"] and meta.quantization == "Q4_K_M"
+    assert (meta.repo_id, meta.revision) == (LLAMA8, "main")
+    assert meta.architecture == "llama"
+    assert (meta.block_count, meta.head_count, meta.head_count_kv) == (32, 32, 8)
+    assert (meta.key_length, meta.value_length, meta.embedding_length) == (128, 128, 4096)
+    assert meta.context_length == 131072 and meta.vocab_size == 128256
+    assert meta.file_type_name == "Q4_K_M" and meta.file_type == 15
+    assert meta.has_chat_template and meta.tokenizer_model == "gpt2"
+    assert meta.expert_count is None and not meta.is_moe
+    total = hub_server.catalogue.get(LLAMA8).gguf["total"]
+    assert meta.parameter_count == pytest.approx(total, rel=0.01)
+    assert meta.file_size == row["size_bytes"]
+
+    reads = range_reads(settled(hub_server, meta.requests), meta.filename)
+    assert len(reads) == meta.requests == 2
+    assert all(r["range"] and r["status"] == 206 for r in reads)
+    assert sum(r["bytes"] for r in reads) == meta.bytes_read
+    assert meta.header_bytes <= meta.bytes_read <= 1.15 * meta.header_bytes + 256 * 1024
+    assert meta.bytes_read < 0.002 * meta.file_size  # a header, never the weights
+
+
+def test_second_call_is_cached(hub: Any, hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    first = gguf_metadata(LLAMA8, "Q8_0", hub=hub)
+    settled(hub_server)
+    hub_server.clear_requests()
+    assert gguf_metadata(LLAMA8, "Q8_0", hub=hub) is first
+    assert settled(hub_server) == []
+    again = gguf_metadata(LLAMA8, "Q8_0", hub=hub, refresh=True)
+    assert again == first and again is not first
+    assert len(range_reads(settled(hub_server, 2), first.filename)) == first.requests
+
+
+def test_per_layer_kv_heads_openelm(hub: Any, hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    repo = "bartowski/OpenELM-270M-Instruct-GGUF"
+    declared = hub_server.catalogue.get(repo).metadata
+    meta = gguf_metadata(repo, "Q4_K_M", hub=hub)
+    assert meta.architecture == "openelm"
+    assert isinstance(meta.head_count_kv, list) and len(meta.head_count_kv) == meta.block_count
+    assert meta.head_count_kv == list(declared["openelm.attention.head_count_kv"])
+    assert meta.head_count == list(declared["openelm.attention.head_count"])
+
+
+@pytest.mark.parametrize(
+    ("repo", "arch", "experts", "used"),
+    [
+        ("unsloth/Qwen3-30B-A3B-GGUF", "qwen3moe", 128, 8),
+        ("ggml-org/gpt-oss-20b-GGUF", "gpt-oss", 32, 4),
+    ],
+)
+def test_moe(hub: Any, hub_server: Any, repo: str, arch: str, experts: int, used: int) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    filename = hub.list_gguf_files(repo).iloc[0]["filename"]
+    meta = gguf_metadata(repo, filename, hub=hub)
+    assert meta.architecture == arch and meta.is_moe
+    assert (meta.expert_count, meta.expert_used_count) == (experts, used)
+    total = hub_server.catalogue.get(repo).gguf["total"]
+    assert meta.parameter_count == pytest.approx(total, rel=0.01)
+    assert meta.requests <= 3
+
+
+def test_split_group_reads_every_shard_header(hub: Any, hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import SHARD_INITIAL_RANGE, gguf_metadata
+
+    repo = "unsloth/DeepSeek-V3-0324-GGUF"
+    row = hub.list_gguf_files(repo).set_index("quantization").loc["UD-IQ1_S"]
+    assert row["shards"] > 1
+    hub_server.clear_requests()
+    meta = gguf_metadata(repo, "UD-IQ1_S", hub=hub)
+    assert meta.filename == row["filename"] and "00001-of-" in meta.filename
+    assert meta.split_count == row["shards"]
+    assert meta.file_size == row["size_bytes"]  # all shards
+    total = hub_server.catalogue.get(repo).gguf["total"]
+    assert meta.parameter_count == pytest.approx(total, rel=0.01)  # tensors of all shards
+    log = settled(hub_server, meta.requests)
+    first = range_reads(log, row["filename"].rsplit("/", 1)[-1])
+    assert 1 <= len(first) <= 3
+    others = [f for f in row["files"] if f != row["filename"]]
+    for shard in others:
+        reads = range_reads(log, shard.rsplit("/", 1)[-1])
+        assert len(reads) == 1 and reads[0]["range"] == f"bytes=0-{SHARD_INITIAL_RANGE - 1}"
+    assert meta.requests == len(first) + len(others)
+    assert meta.bytes_read == sum(r["bytes"] for r in log if r["method"] == "GET")
+    assert meta.bytes_read < 1e-4 * meta.file_size
+
+
+def test_gated_repo_needs_a_token(hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import Hub
+    from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
+
+    repo = "example-org/Gated-Llama-GGUF"
+    filename = next(
+        f.path for f in hub_server.catalogue.get(repo).files if f.path.endswith(".gguf")
+    )
+    for token in (False, NO_ACCESS_TOKEN):
+        with pytest.raises(GatedRepoError) as err:
+            gguf_metadata(repo, filename, hub=Hub(endpoint=hub_server.url, token=token))
+        assert NO_ACCESS_TOKEN not in str(err.value) and err.value.repo_id == repo
+    meta = gguf_metadata(repo, filename, hub=Hub(endpoint=hub_server.url, token=DEFAULT_TOKEN))
+    assert meta.architecture == "llama"
+
+
+def test_missing_file_and_unknown_label(hub: Any) -> None:
+    from hfollama_widgets.errors import QuantizationNotFoundError
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    with pytest.raises(EntryNotFoundError) as err:
+        gguf_metadata(LLAMA8, "Meta-Llama-3.1-8B-Instruct-Q9_Z.gguf", hub=hub)
+    assert err.value.repo_id == LLAMA8
+    with pytest.raises(QuantizationNotFoundError, match="Q4_K_M"):
+        gguf_metadata(LLAMA8, "Q9_Z", hub=hub)  # the message lists what the repo has
+
+
+def test_not_gguf_bytes(hub: Any) -> None:
+    with pytest.raises(GGUFParseError, match=r"README\.md"):
+        read_gguf_header(hub.file_url(LLAMA8, "README.md"))

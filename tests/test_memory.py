@@ -230,3 +230,78 @@ def test_select_fitting_prefers_the_best_tier() -> None:
     assert select_fitting(tiny).empty
     only_gpu = select_fitting(df, allow=("partial_gpu_offload",))
     assert list(only_gpu["filename"]) == ["M-Q8_0.gguf", "M-F16.gguf"]  # F16: ~17.4 GB ≤ 36
+
+
+# --- from real headers served by FakeHub ---------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hub() -> Any:
+    from hfollama_widgets.hub import Hub
+    from hfollama_widgets.testing import FakeHub
+
+    with FakeHub() as srv:
+        yield Hub(endpoint=srv.url, token=False)
+
+
+def test_llama3_8b_from_the_hub(hub: Any) -> None:
+    repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+    est = estimate_memory(repo, "Q4_K_M", hub=hub, context_length=8192)
+    assert est["kv_bytes_per_token"] == 128 * KIB
+    assert est["kv_cache_bytes"] == 1 * GIB
+    size = hub.list_gguf_files(repo).set_index("quantization").loc["Q4_K_M", "size_bytes"]
+    assert est["weights_bytes"] == size
+    assert (
+        est["total_bytes"] == size + GIB + round(size * 0.05) + 256 * 128 * KIB + 512 * 128256 * 4
+    )
+
+
+def test_openelm_per_layer_kv_from_the_hub(hub: Any) -> None:
+    from hfollama_widgets.testing.catalogue import load_catalogue
+
+    repo = "bartowski/OpenELM-270M-Instruct-GGUF"
+    md = load_catalogue().get(repo).metadata
+    heads = md["openelm.attention.head_count_kv"]
+    k, v = md["openelm.attention.key_length"], md["openelm.attention.value_length"]
+    est = estimate_memory(repo, "Q4_K_M", hub=hub)
+    assert est["kv_bytes_per_token"] == sum(heads) * (k + v) * 2
+    assert est["context_length"] == min(md["openelm.context_length"], 4096)
+
+
+def test_moe_and_sliding_window_from_the_hub(hub: Any) -> None:
+    qwen = estimate_memory("unsloth/Qwen3-30B-A3B-GGUF", "Q4_K_M", hub=hub)
+    assert qwen["kv_bytes_per_token"] == 48 * 4 * (128 + 128) * 2
+    gpt = estimate_memory("ggml-org/gpt-oss-20b-GGUF", "gpt-oss-20b-mxfp4.gguf", hub=hub)
+    assert gpt["kv_bytes_per_token"] == 24 * 8 * (64 + 64) * 2
+    assert any("sliding-window" in n for n in gpt["notes"])
+
+
+def test_split_deepseek_from_the_hub(hub: Any) -> None:
+    repo = "unsloth/DeepSeek-V3-0324-GGUF"
+    row = hub.list_gguf_files(repo).set_index("quantization").loc["UD-IQ1_S"]
+    est = estimate_memory(repo, "UD-IQ1_S", hub=hub)
+    assert est["weights_bytes"] == row["size_bytes"]  # every shard
+    assert est["kv_bytes_per_token"] == 61 * 128 * (192 + 128) * 2
+    assert any("MLA" in n for n in est["notes"])
+    assert fit_label(est["total_bytes"], Hardware(ram_gb=128, vram_gb=48)) == "too_large"
+
+
+def test_fit_columns_on_a_hub_listing(hub: Any) -> None:
+    from hfollama_widgets.gguf_meta import gguf_metadata
+
+    repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+    df = hub.list_gguf_files(repo)
+    meta = gguf_metadata(repo, "Q4_K_M", hub=hub)
+    out = add_fit_columns(df, meta, Hardware(ram_gb=16, vram_gb=8), context_length=8192)
+    assert (out["kv_cache_bytes"] == GIB).all()
+    # Files spend about the nominal bits per weight or more (mixes keep some tensors wider);
+    # IQ3_XS is nominally 3.4375 (its block type) but a ~3.3 bpw mix, hence the 5% margin.
+    assert (out["effective_bpw"] >= out["bits_per_weight"] * 0.95).all()
+    q4 = out.set_index("quantization").loc["Q4_K_M"]
+    assert q4["effective_bpw"] == pytest.approx(
+        q4["size_bytes"] * 8 / meta.parameter_count, abs=0.01
+    )
+    fits = set(out["fit"])
+    assert {"full_gpu_offload", "partial_gpu_offload", "too_large"} <= fits
+    picked = select_fitting(out)
+    assert (picked["fit"] == "full_gpu_offload").all() and len(picked) > 3
