@@ -11,8 +11,8 @@ const COLUMNS = [
   { key: "quality", label: "Quality", title: "Quality tier (sorts by rank: best first)" },
   { key: "mem", label: "Memory", title: "Estimated memory at the chosen context length", numeric: true, fit: true },
   { key: "fit", label: "Fit", title: "Will it run here? (estimated)", fit: true },
-  { key: "filename", label: "File", title: "File name (first shard for split files)" },
   { key: "action", label: "", title: "", sortable: false },
+  { key: "filename", label: "File", title: "File name (first shard for split files)" },
 ];
 
 const FIT_CLASS = { full_gpu_offload: "good", partial_gpu_offload: "ok", fits_in_ram: "ok", too_large: "bad" };
@@ -345,8 +345,8 @@ function render({ model, el }) {
           h("td", { dataset: { col: "quality" } }, row.quality ?? "–"),
           showFit ? h("td", { className: "hfw-num", dataset: { col: "mem" } }, formatBytes(row.mem)) : null,
           showFit ? h("td", { dataset: { col: "fit" } }, row.fit ? h("span", { className: `hfw-fit hfw-fit-${FIT_CLASS[row.fit] ?? "unknown"}`, dataset: { fit: row.fit } }, row.fit_text ?? row.fit) : "–") : null,
-          h("td", { className: "hfw-file hfw-mono", title: row.filename ?? "" }, row.filename ?? ""),
           actionCell(row),
+          h("td", { className: "hfw-file hfw-mono", title: row.filename ?? "" }, row.filename ?? ""),
         );
         if (row.pullable) {
           const select = () => {

@@ -63,7 +63,7 @@ def _browser(*args: Any, **kwargs: Any) -> GGUFBrowser:
 
 
 def test_load_shows_listing_header_and_recommendation(hub: Any, client: Any) -> None:
-    listing = hub.list_gguf_files(LLAMA)
+    listing = hub.list_gguf_files(LLAMA, include_sidecars=True)
     info = hub.model_info(LLAMA)
     browser = _browser(LLAMA, hub=hub, client=client)
 
@@ -92,7 +92,7 @@ def test_synced_rows_stay_small(hub: Any) -> None:
 
 
 def test_in_ollama_marker_for_pulled_quant(hub: Any, client: Any) -> None:
-    listing = hub.list_gguf_files(LLAMA)
+    listing = hub.list_gguf_files(LLAMA, include_sidecars=True)
     pullable = listing[listing["ollama_pullable"] & (listing["kind"] == "model")]
     target = str(pullable["model_ref"].iloc[0])
     # pulled with a lower-case name: the marker compares case-insensitively
@@ -243,8 +243,18 @@ def test_split_and_sidecar_rows_are_shown_but_not_pullable(hub: Any, client: Any
     assert split, "the split group is listed"
     assert all(not r["pullable"] and "split" in r["why"].lower() for r in split)
     assert not any(r["rec"] or r["local"] for r in split)
-    # a pullable row of the same repo still pulls
-    assert any(r["pullable"] for r in browser.rows) or browser.recommended is None
+
+    repo = _repo_with(hub, lambda df: df["kind"] == "mmproj")
+    browser.load(repo)
+    browser.wait()
+    sidecars = [r for r in browser.rows if r["kind"] == "mmproj"]
+    assert sidecars, "the projector is listed"
+    assert all(not r["pullable"] and "projector" in r["why"] for r in sidecars)
+    assert any(r["pullable"] for r in browser.rows)
+    # a sidecar cannot become the selection's pull target
+    name = sidecars[0]["filename"]
+    with pytest.raises(hfw.InvalidModelRefError):
+        browser.pull(f"hf.co/{repo}:{name}")
 
 
 # --- pull and chat ----------------------------------------------------------------------------

@@ -296,7 +296,7 @@ class GGUFBrowser(WidgetBase):
     def _load_worker(self, repo_id: str, generation: int) -> None:
         hub = self.hub
         try:
-            df = hub.list_gguf_files(repo_id)
+            df = hub.list_gguf_files(repo_id, include_sidecars=True)
         except Exception as exc:
             if self._current(generation):
                 with self.hold_sync():
@@ -440,13 +440,33 @@ class GGUFBrowser(WidgetBase):
             raise InvalidModelRefError(
                 "No model selected.", fix="Click a row of the table, or pass a model reference."
             )
-        for row in self.rows:
-            if row.get("ref") and row["ref"].lower() == ref.lower() and not row.get("pullable"):
-                raise InvalidModelRefError(
-                    f"{ref} cannot be pulled into Ollama: {row.get('why')}",
-                    fix="Pick a single-file model quant from the table.",
-                )
+        blocked = self._blocked_row(ref)
+        if blocked is not None:
+            raise InvalidModelRefError(
+                f"{ref} cannot be pulled into Ollama: {blocked.get('why')}",
+                fix="Pick a single-file model quant from the table.",
+            )
         return str(ref)
+
+    def _blocked_row(self, ref: str) -> dict[str, Any] | None:
+        """The shown row ``ref`` points at if that row is not pullable (split, sidecar)."""
+        from hfollama_widgets.refs import parse_model_ref
+
+        try:
+            parsed = parse_model_ref(ref)
+        except InvalidModelRefError:
+            return None  # not an hf.co ref: Ollama answers for itself
+        if parsed.repo_id.lower() != self.repo_id.lower() or not parsed.quantization:
+            return None
+        tag = parsed.quantization.lower()
+        for row in self.rows:
+            if row.get("pullable"):
+                continue
+            names = {str(row.get("filename") or ""), str(row.get("tag") or "")}
+            names |= {n.rsplit("/", 1)[-1] for n in names}
+            if tag in {n.lower() for n in names if n}:
+                return row
+        return None
 
     def _show_in_panel(self, widget: Any) -> None:
         self.panel.children = (*self.panel.children, widget)

@@ -134,7 +134,7 @@ def test_renders_header_table_sort_select_filter(
 
     # text filter
     root.get_by_test_id("max-size-clear").click()
-    nb.eval_until("b.max_size_gb", "None")
+    nb.eval_until("b.max_size_gb is None", "True")
     root.get_by_test_id("filter-text").fill("q8")
     nb.eval_until("b.filter_text", "'q8'")
     quants = _rows(root).evaluate_all("rows => rows.map(r => r.textContent.toLowerCase())")
@@ -160,7 +160,7 @@ def test_in_ollama_marker_pull_then_chat(
     notebook: Any, fake_hub: Any, fake_ollama: Any, ui: str
 ) -> None:
     hub = hfw.Hub(endpoint=fake_hub.url)
-    listing = hub.list_gguf_files(LLAMA)
+    listing = hub.list_gguf_files(LLAMA, include_sidecars=True)
     pullable = listing[listing["ollama_pullable"] & (listing["kind"] == "model")]
     already = str(pullable["model_ref"].iloc[-1])
     hfw.Client(fake_ollama.url).pull(already)
@@ -188,6 +188,8 @@ def test_in_ollama_marker_pull_then_chat(
     chat.wait_for(state="visible")
     nb.eval_until(f"b.chat_widgets[{target!r}].model", repr(target))
     nb.screenshot(f"browser-pull-chat-{ui}", out)
+    chat.scroll_into_view_if_needed()
+    nb.screenshot(f"browser-chat-{ui}", chat)
     nb.assert_no_errors()
 
 
