@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import httpx
 import ollama
@@ -146,3 +147,25 @@ def test_raw_http_details(fake: FakeOllama) -> None:
         }
         assert http.post("/api/pull", content=b"").json() == {"error": "missing request body"}
     assert [r.path for r in fake.requests][:2] == ["/", "/"]
+
+
+def test_command_line_server(fake_hub: Any) -> None:
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hfollama_widgets.testing.fake_ollama", "--hub", fake_hub.url],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        url = first.split()[2]
+        assert url.startswith("http://127.0.0.1:")
+        official = ollama.Client(host=url)
+        assert official.pull(LLAMA).status == "success"
+        assert [m.model for m in official.list().models] == [LLAMA]
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

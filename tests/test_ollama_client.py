@@ -483,3 +483,20 @@ def test_timeouts(fake: FakeOllama, llama: str) -> None:
             list(stream)
         with pytest.raises(hfw.OllamaTimeoutError):  # no first token in time: at the call
             client.chat(llama, HI, stream=True)
+
+
+def test_reply_callable_overrides_the_text(
+    client: hfw.Client, fake: FakeOllama, llama: str
+) -> None:
+    seen: list[tuple[str, list[dict[str, Any]]]] = []
+
+    def reply(model: str, messages: list[dict[str, Any]]) -> str:
+        seen.append((model, messages))
+        return f"{len(messages)} messages for {model}"
+
+    fake.reply = reply
+    history = [{"role": "system", "content": "Be brief"}, *HI]
+    assert client.chat(llama, history)["message"]["content"] == f"2 messages for {llama}"
+    assert seen == [(llama, history)]
+    streamed = client.generate(llama, "Hello", stream=True)
+    assert "".join(c["response"] for c in streamed) == f"1 messages for {llama}"
