@@ -167,3 +167,23 @@ def test_start_button_when_not_started(notebook: Any, fake_ollama: Any) -> None:
     root.get_by_test_id("start").click()
     wait_for_state(root, "success")
     assert nb.eval("pull.wait(timeout=5)").strip() == "{'status': 'success'}"
+
+
+def test_dark_theme_keeps_the_widget_readable(
+    notebook: Any, fake_ollama: Any, jupyter_server: Any
+) -> None:
+    themes = "/lab/api/settings/@jupyterlab/apputils-extension:themes"
+    jupyter_server.api("PUT", themes, {"raw": '{"theme": "JupyterLab Dark"}'})
+    try:
+        fake_ollama.pull_speed = 4e9
+        nb: NotebookSession = notebook(pull_cells(fake_ollama.url))
+        root = widget(nb)
+        wait_for_state(root, "success")
+        colors = root.evaluate(
+            "el => [getComputedStyle(el).color, getComputedStyle(el).backgroundColor]"
+        )
+        fg, bg = ([int(x) for x in re.findall(r"\d+", c)[:3]] for c in colors)
+        assert sum(fg) > sum(bg)  # light text on a dark background
+        nb.screenshot("pull-success-dark", root)
+    finally:
+        jupyter_server.api("PUT", themes, {"raw": '{"theme": "JupyterLab Light"}'})
