@@ -19,6 +19,7 @@ import dataclasses
 import re
 import threading
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -43,6 +44,8 @@ INITIAL_RANGE = 256 * 1024
 """First request: enough for the whole header of models with small vocabularies."""
 SHARD_INITIAL_RANGE = 64 * 1024
 """Later shards of a split file carry no tokenizer: their headers are tensor infos only."""
+MAX_PARALLEL_SHARDS = 8
+"""Shard headers read at the same time (one connection each)."""
 MAX_HEADER_BYTES = 128 * 1024 * 1024
 """Refuse headers larger than this (the largest real ones, 256k-token vocabularies, are ~20 MB)."""
 
@@ -355,14 +358,20 @@ def _add_shards(
     tensors, reads, nbytes = first.tensor_count, first.requests, first.bytes_read
     tensor_bytes = first.tensor_bytes
     types = dict(first.tensor_types)
-    for shard in others:
-        url = hub.file_url(repo_id, shard, revision=revision)
-        part = _with_context(
+    urls = [hub.file_url(repo_id, shard, revision=revision) for shard in others]
+
+    def read(url: str) -> GGUFMetadata:
+        return _with_context(
             repo_id,
-            lambda u=url: read_gguf_header(
-                u, headers=headers, client=http, initial_bytes=SHARD_INITIAL_RANGE
+            lambda: read_gguf_header(
+                url, headers=headers, client=http, initial_bytes=SHARD_INITIAL_RANGE
             ),
         )
+
+    # The later shards' headers are tiny and independent: read them in parallel.
+    with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL_SHARDS, len(urls) or 1)) as pool:
+        parts = list(pool.map(read, urls))
+    for part in parts:
         params += part.parameter_count
         tensors += part.tensor_count
         tensor_bytes += part.tensor_bytes

@@ -24,7 +24,9 @@
 - Mamba / RWKV models (no KV cache, a fixed recurrent state) are reported as unsupported
   (``supported=False``, totals ``None``) rather than with wrong numbers. Models with
   sliding-window attention get a note: llama.cpp keeps less cache for their windowed layers,
-  so the estimate is an upper bound.
+  so the estimate is an upper bound. So do DeepSeek-style MLA models in older conversions
+  (``kv_lora_rank`` but no ``key_length_mla``): the header's full per-head sizes are what
+  llama.cpp allocates for those files; re-converted files declare the compressed sizes.
 
 **Fit labels** (:func:`fit_label`), with 10% headroom on every budget::
 
@@ -65,8 +67,10 @@ __all__ = [
     "effective_bits_per_weight",
     "estimate_memory",
     "fit_label",
+    "fit_listing",
     "kv_cache_bytes_per_token",
     "select_fitting",
+    "select_fitting_row",
 ]
 
 FitLabel = Literal["full_gpu_offload", "partial_gpu_offload", "fits_in_ram", "too_large"]
@@ -247,7 +251,7 @@ def fit_label(total_bytes: float, hardware: Hardware) -> FitLabel:
 
 def add_fit_columns(
     df: pd.DataFrame,
-    meta: GGUFMetadata,
+    meta: GGUFMetadata | None,
     hardware: Hardware | None,
     *,
     context_length: int | None = None,
@@ -259,7 +263,7 @@ def add_fit_columns(
     :data:`FitLabel`), ``fit_text`` and ``effective_bpw``. Every quant of a repo shares the
     architecture, so one header (``meta``) serves all rows; each row's weights are its
     ``size_bytes``. Sidecar rows (mmproj, imatrix) and unsupported models get missing values;
-    ``hardware=None`` leaves ``fit`` empty.
+    ``hardware=None`` leaves ``fit`` empty, ``meta=None`` every new column.
 
     >>> df = hub.list_gguf_files(repo)                                      # doctest: +SKIP
     >>> add_fit_columns(df, gguf_metadata(repo, "Q4_K_M"), detect_hardware())  # doctest: +SKIP
@@ -269,21 +273,19 @@ def add_fit_columns(
     for _, row in out.iterrows():
         is_model = str(row.get("kind", "model")) == "model"
         size = row.get("size_bytes")
-        size = int(size) if is_model and size is not None and size == size else None
-        e = (
-            estimate_memory(
+        size = int(size) if meta and is_model and size is not None and size == size else None
+        e = None
+        if meta is not None and size is not None:
+            e = estimate_memory(
                 meta, context_length=context_length, kv_cache_type=kv_cache_type, file_size=size
             )
-            if size is not None
-            else None
-        )
         total = e["total_bytes"] if e else None
         label = fit_label(total, hardware) if total is not None and hardware else None
         est.append(total)
         kv.append(e["kv_cache_bytes"] if e else None)
         fits.append(label)
         texts.append(FIT_TEXT[label] if label else None)
-        bpw.append(effective_bits_per_weight(size, meta.parameter_count) if size else None)
+        bpw.append(effective_bits_per_weight(size, meta.parameter_count) if size and meta else None)
     out["est_memory_bytes"] = _nullable_int(est)
     out["est_memory_gb"] = [None if t is None else round(t / 1e9, 2) for t in est]
     out["est_memory_gb"] = out["est_memory_gb"].astype("Float64")
@@ -316,6 +318,99 @@ def select_fitting(
             if len(rows):
                 return rows
     return df.iloc[0:0]
+
+
+# --- glue for Hub.list_gguf_files(hardware=...) / auto_select(hardware=...) ----------------
+
+
+def fit_listing(
+    df: pd.DataFrame,
+    repo_id: str,
+    hardware: Hardware | bool | None,
+    *,
+    meta: GGUFMetadata | None = None,
+    hub: Hub | None = None,
+    revision: str = "main",
+    context_length: int | None = None,
+    kv_cache_type: str = "f16",
+) -> pd.DataFrame:
+    """:func:`add_fit_columns` for a repo's listing, reading one header when ``meta`` is None.
+
+    The header read is the smallest model file's (every quant shares the architecture; the
+    headers differ only in ``general.file_type``). ``hardware=True`` detects this machine.
+
+    >>> fit_listing(hub.list_gguf_files(repo), repo, Hardware(ram_gb=32, vram_gb=8), hub=hub)
+    ... # doctest: +SKIP
+    """
+    if hardware is True:
+        from hfollama_widgets.hardware import detect_hardware
+
+        hardware = detect_hardware()
+    if meta is None:
+        from hfollama_widgets.gguf_meta import gguf_metadata
+
+        models = df[df["kind"] == "model"] if "kind" in df.columns else df
+        if models.empty:
+            return add_fit_columns(df, None, None)
+        filename = str(models.sort_values("size_bytes", kind="stable").iloc[0]["filename"])
+        meta = gguf_metadata(repo_id, filename, revision=revision, hub=hub)
+    hw = hardware if isinstance(hardware, Hardware) else None
+    return add_fit_columns(df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type)
+
+
+def select_fitting_row(
+    df: pd.DataFrame,
+    *,
+    repo_id: str,
+    hardware: Hardware | bool,
+    meta: GGUFMetadata | None = None,
+    hub: Hub | None = None,
+    revision: str = "main",
+    context_length: int | None = None,
+    kv_cache_type: str = "f16",
+    preference: Iterable[str] | None = None,
+) -> pd.Series:
+    """The quant ``auto_select(hardware=...)`` pulls: the preferred one (``DEFAULT_PREFERENCE``,
+    Q4_K_M first) among the pullable rows of the best fit tier (full GPU, else partial, else CPU).
+
+    Raises :class:`~hfollama_widgets.errors.NoQuantFitsError` naming the smallest estimate when
+    nothing fits, and :func:`~hfollama_widgets.listing.select_row`'s errors (split-only, ...).
+    """
+    from hfollama_widgets.errors import NoQuantFitsError
+    from hfollama_widgets.listing import candidates, select_row
+
+    hw = hardware
+    if hw is True:
+        from hfollama_widgets.hardware import detect_hardware
+
+        hw = detect_hardware()
+    assert isinstance(hw, Hardware), "hardware must be a Hardware or True"
+    out = fit_listing(
+        df, repo_id, hw, meta=meta, hub=hub, revision=revision,
+        context_length=context_length, kv_cache_type=kv_cache_type,
+    )  # fmt: skip
+    pullable = candidates(out)
+    if pullable.empty:  # let select_row explain (no GGUF, split only, ...)
+        return select_row(out, repo_id=repo_id)
+    fitting = select_fitting(pullable)
+    if fitting.empty:
+        known = pullable.dropna(subset=["est_memory_bytes"]).sort_values("est_memory_bytes")
+        need = ""
+        if len(known):
+            small = known.iloc[0]
+            name = small["quantization"] if isinstance(small["quantization"], str) else None
+            need = (
+                f" the smallest, {name or small['filename']}, needs about "
+                f"{small['est_memory_bytes'] / 1e9:.1f} GB"
+            )
+        raise NoQuantFitsError(
+            f"No quantization of {repo_id} fits this machine ({hw.describe()});{need}.",
+            fix="Use a smaller context_length or kv_cache_type='q8_0', or pick a smaller model.",
+            repo_id=repo_id,
+        )
+    return select_row(
+        fitting, repo_id=repo_id, preference=tuple(preference) if preference else None
+    )
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -305,3 +305,44 @@ def test_fit_columns_on_a_hub_listing(hub: Any) -> None:
     assert {"full_gpu_offload", "partial_gpu_offload", "too_large"} <= fits
     picked = select_fitting(out)
     assert (picked["fit"] == "full_gpu_offload").all() and len(picked) > 3
+
+
+def test_fit_listing_reads_the_smallest_files_header(hub: Any) -> None:
+    from hfollama_widgets.memory import fit_listing
+
+    repo = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+    df = hub.list_gguf_files(repo)
+    out = fit_listing(df, repo, Hardware(ram_gb=8, vram_gb=2), hub=hub)
+    assert out["fit"].notna().all() and (out["est_memory_bytes"] > out["size_bytes"]).all()
+    assert list(out["filename"]) == list(df["filename"])
+
+
+@pytest.mark.parametrize(
+    ("hw", "quant", "fit"),
+    [
+        (Hardware(ram_gb=16, vram_gb=8), "Q4_K_M", "full_gpu_offload"),
+        (Hardware(ram_gb=16, vram_gb=3), "Q4_K_M", "partial_gpu_offload"),
+        # CPU only, 6 GB: ≤ 5.4 GB fits; no Q4_*/Q5_*/Q6/Q8/IQ4_XS does, IQ3_M (4.8 GB) is next
+        (Hardware(ram_gb=6), "IQ3_M", "fits_in_ram"),
+    ],
+)
+def test_select_fitting_row(hub: Any, hw: Hardware, quant: str, fit: str) -> None:
+    from hfollama_widgets.memory import select_fitting_row
+
+    repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+    row = select_fitting_row(hub.list_gguf_files(repo), repo_id=repo, hardware=hw, hub=hub)
+    assert (row["quantization"], row["fit"]) == (quant, fit)
+
+
+def test_select_fitting_row_when_nothing_fits(hub: Any) -> None:
+    from hfollama_widgets.errors import NoQuantFitsError, SplitOnlyError
+    from hfollama_widgets.memory import select_fitting_row
+
+    repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
+    with pytest.raises(NoQuantFitsError, match=r"IQ2_M, needs about 3\.\d GB"):
+        select_fitting_row(hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(2), hub=hub)
+    deepseek = "unsloth/DeepSeek-V3-0324-GGUF"
+    with pytest.raises(SplitOnlyError):
+        select_fitting_row(
+            hub.list_gguf_files(deepseek), repo_id=deepseek, hardware=Hardware(2048, 640), hub=hub
+        )
