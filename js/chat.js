@@ -84,9 +84,9 @@ class MessageView {
     if (live) items.push(h("span", { className: "hfw-chat-typing", dataset: { testid: "typing" } }, "●●●"));
     if (entry.stopped) items.push(h("span", { className: "hfw-chat-badge", dataset: { testid: "stopped" } }, "Stopped"));
     if (entry.error) {
-      items.push(
-        h("span", { className: "hfw-chat-badge hfw-chat-badge-error", dataset: { testid: "message-error" } }, `Failed: ${entry.error.message || entry.error.type}`),
-      );
+      // the full message and the fix are in the error box below; the badge only marks the reply
+      const title = entry.error.message || entry.error.type || "";
+      items.push(h("span", { className: "hfw-chat-badge hfw-chat-badge-error", title, dataset: { testid: "message-error" } }, "Failed"));
     }
     const stats = this.role === "assistant" && !live ? statsText(entry) : "";
     if (stats) items.push(h("span", { className: "hfw-chat-stats", dataset: { testid: "stats" } }, stats));

@@ -168,7 +168,9 @@ def test_error_mid_reply_then_retry(notebook: Any, fake_ollama: Any, ollama_url:
     fake_ollama.faults.error_line(after_lines=4, message="model runner crashed", path="/api/chat")
     type_and_send(nb, "Hello there")
     failed = wait_state(nb, "error")
-    assert "model runner crashed" in failed.get_by_test_id("message-error").inner_text()
+    badge = failed.get_by_test_id("message-error")
+    assert badge.inner_text() == "Failed"
+    assert "model runner crashed" in (badge.get_attribute("title") or "")
     assert failed.get_by_test_id("content").inner_text().strip()  # partial answer kept
     box = nb.output(1).get_by_test_id("error")
     assert "model runner crashed" in box.get_by_test_id("error-message").inner_text()

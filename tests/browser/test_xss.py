@@ -89,9 +89,8 @@ def test_chat_output_cannot_run_code(notebook: Any, ollama_url: str) -> None:
     output.get_by_test_id("chat").wait_for()
     for i, text in enumerate([PROSE, CODE]):
         nb.eval(f"chat.send({'echo: ' + text!r}); chat.wait(30) and None")
-        done = output.locator('[data-testid="message"][data-role="assistant"]').nth(i)
-        done.wait_for()
-        assert done.get_attribute("data-state") == "done"
+        done = output.locator('[data-role="assistant"][data-state="done"]')
+        done.nth(i).wait_for()
         assert_nothing_ran(nb, 1)
     # the payloads are still there, as harmless text: in the code block verbatim
     code = output.locator(".hfw-chat-code pre code").first.inner_text()
@@ -134,4 +133,39 @@ def test_streaming_and_error_text_cannot_run_code(
     box = nb.output(1).get_by_test_id("error-message")
     assert "<script>window.__xss=1</script>" in box.inner_text()  # shown as text
     assert_nothing_ran(nb, 1)
+    nb.assert_no_errors()
+
+
+def test_gguf_browser_hub_names_cannot_run_code(
+    notebook: Any, fake_hub: Any, fake_ollama: Any
+) -> None:
+    """File names, folder names, tags and README of example-org/XSS-Test-GGUF carry payloads."""
+    repo = "example-org/XSS-Test-GGUF"
+    nb: NotebookSession = notebook(
+        [
+            "import hfollama_widgets as hfw\n"
+            f"hub = hfw.Hub(endpoint={fake_hub.url!r})\n"
+            f"client = hfw.Client({fake_ollama.url!r})",
+            f"b = hfw.GGUFBrowser({repo!r}, hub=hub, client=client)\nb",
+        ]
+    )
+    root = nb.output(1).get_by_test_id("gguf-browser")
+    root.wait_for()
+    nb.eval("b.wait() and None")
+    rows = root.get_by_test_id("row")
+    rows.first.wait_for()
+    shown = " ".join(root.locator(".hfw-file").all_inner_texts())
+    assert "<img src=x onerror=window.__xss=1>" in shown  # the name, as text
+    for i in range(rows.count()):
+        rows.nth(i).hover()
+        rows.nth(i).click()
+    # search results list the repo (and its tags) too
+    nb.eval("b.search('XSS') and None")
+    root.get_by_test_id("search-result").first.wait_for()
+    nb.page.wait_for_timeout(500)
+    assert nb.page.evaluate("typeof window.__xss") == "undefined"
+    assert nb.dialogs == []
+    found = root.evaluate(DANGER_JS)
+    assert found == [], found
+    nb.screenshot("gguf-browser-xss", root)
     nb.assert_no_errors()
