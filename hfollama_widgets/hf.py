@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from hfollama_widgets.ollama import AsyncClient, AsyncStream, Client, Stream
 from hfollama_widgets.refs import parse_model_ref, to_model_ref
@@ -85,9 +85,7 @@ def _local_pick(models: Mapping[str, Any], ref: str) -> str | None:
     return None
 
 
-def _model_for_use(
-    client: Client, repo: str, quantization: str | None, hub: Hub | None
-) -> str:
+def _model_for_use(client: Client, repo: str, quantization: str | None, hub: Hub | None) -> str:
     ref = to_model_ref(_as_ref(repo), quantization)
     if _tag_of(ref) is None:
         local = _local_pick(client.list(), ref)
@@ -124,6 +122,41 @@ def pull(
     return client.pull(ref, insecure=insecure, stream=stream)
 
 
+@overload
+def chat(
+    client: Client,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: Literal[False] = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any]: ...
+@overload
+def chat(
+    client: Client,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: Literal[True],
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> Stream: ...
+@overload
+def chat(
+    client: Client,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: bool = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any] | Stream: ...
+
+
 def chat(
     client: Client,
     repo: str,
@@ -141,6 +174,41 @@ def chat(
     """
     model = _model_for_use(client, repo, quantization, hub)
     return client.chat(model, messages, stream=stream, **kwargs)
+
+
+@overload
+def generate(
+    client: Client,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[False] = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any]: ...
+@overload
+def generate(
+    client: Client,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[True],
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> Stream: ...
+@overload
+def generate(
+    client: Client,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: bool = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any] | Stream: ...
 
 
 def generate(
@@ -202,6 +270,41 @@ async def _amodel_for_use(
     return await _aresolve(ref, None, hub)
 
 
+@overload
+async def apull(
+    client: AsyncClient,
+    repo: str,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[False] = ...,
+    hub: Hub | None = ...,
+    insecure: bool = ...,
+    max_size_gb: float | None = ...,
+) -> dict[str, Any]: ...
+@overload
+async def apull(
+    client: AsyncClient,
+    repo: str,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[True],
+    hub: Hub | None = ...,
+    insecure: bool = ...,
+    max_size_gb: float | None = ...,
+) -> AsyncStream: ...
+@overload
+async def apull(
+    client: AsyncClient,
+    repo: str,
+    *,
+    quantization: str | None = ...,
+    stream: bool = ...,
+    hub: Hub | None = ...,
+    insecure: bool = ...,
+    max_size_gb: float | None = ...,
+) -> dict[str, Any] | AsyncStream: ...
+
+
 async def apull(
     client: AsyncClient,
     repo: str,
@@ -217,6 +320,41 @@ async def apull(
     return await client.pull(ref, insecure=insecure, stream=stream)
 
 
+@overload
+async def achat(
+    client: AsyncClient,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: Literal[False] = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any]: ...
+@overload
+async def achat(
+    client: AsyncClient,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: Literal[True],
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> AsyncStream: ...
+@overload
+async def achat(
+    client: AsyncClient,
+    repo: str,
+    messages: Sequence[Mapping[str, Any]],
+    *,
+    quantization: str | None = ...,
+    stream: bool = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any] | AsyncStream: ...
+
+
 async def achat(
     client: AsyncClient,
     repo: str,
@@ -230,6 +368,41 @@ async def achat(
     """Async :func:`chat`."""
     model = await _amodel_for_use(client, repo, quantization, hub)
     return await client.chat(model, messages, stream=stream, **kwargs)
+
+
+@overload
+async def agenerate(
+    client: AsyncClient,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[False] = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any]: ...
+@overload
+async def agenerate(
+    client: AsyncClient,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: Literal[True],
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> AsyncStream: ...
+@overload
+async def agenerate(
+    client: AsyncClient,
+    repo: str,
+    prompt: str = ...,
+    *,
+    quantization: str | None = ...,
+    stream: bool = ...,
+    hub: Hub | None = ...,
+    **kwargs: Any,
+) -> dict[str, Any] | AsyncStream: ...
 
 
 async def agenerate(

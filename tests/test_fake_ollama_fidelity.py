@@ -42,12 +42,12 @@ def test_pull_list_show_delete(official: ollama.Client) -> None:
     progress = list(official.pull(LLAMA, stream=True))
     assert progress[0].status == "pulling manifest" and progress[-1].status == "success"
     layer = next(p for p in progress if p.digest and p.total and p.total > 10**8)
-    assert layer.status == f"pulling {layer.digest[7:19]}"
+    assert layer.status == f"pulling {(layer.digest or '')[7:19]}"
     assert official.pull(QWEN).status == "success"
     models = {m.model: m for m in official.list().models}
     assert set(models) == {LLAMA, QWEN}
-    assert models[QWEN].details is not None
-    assert models[QWEN].details.quantization_level == "Q4_K_M"
+    details = models[QWEN].details
+    assert details is not None and details.quantization_level == "Q4_K_M"
     assert models[QWEN].size and models[QWEN].modified_at is not None
     shown = official.show(QWEN)
     assert shown.capabilities and "thinking" in shown.capabilities
@@ -66,7 +66,7 @@ def test_chat_generate_embed_ps(official: ollama.Client) -> None:
     assert official.chat(LLAMA, messages=HI).message.content == text
     gen = official.generate(LLAMA, "Why is the sky blue?")
     assert gen.done and gen.response and gen.prompt_eval_count
-    streamed = "".join(g.response for g in official.generate(LLAMA, "Why?", stream=True))
+    streamed = "".join(g.response or "" for g in official.generate(LLAMA, "Why?", stream=True))
     assert streamed
     official.pull(NOMIC)
     emb = official.embed(NOMIC, ["one", "two"])

@@ -75,6 +75,13 @@ class Handler(BaseHTTPRequestHandler):
     def fake(self) -> FakeOllama:
         return self.server.fake
 
+    def setup(self) -> None:
+        super().setup()
+        # Small writes (headers, then body; one NDJSON line per chunk) must not wait for
+        # Nagle's algorithm: without this every answer can stall ~40 ms on delayed ACKs.
+        with contextlib.suppress(OSError):
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         pass
 
