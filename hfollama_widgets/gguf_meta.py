@@ -426,7 +426,8 @@ def _resolve(
         files = tuple(row["files"]) if "files" in row.index else (row["filename"],)
         label = row.get("quantization")
         return str(row["filename"]), files, label if isinstance(label, str) else None
-    available = ", ".join(str(q) for q in df.get("quantization", []) if q) or "none"
+    labels: Any = df["quantization"] if "quantization" in df.columns else ()
+    available = ", ".join(q for q in labels if isinstance(q, str)) or "none"
     raise QuantizationNotFoundError(
         f"{repo_id} has no {wanted!r} GGUF file (available: {available}).",
         fix="Pass one of the available labels, or a file name ending in .gguf.",
