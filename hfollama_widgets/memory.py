@@ -369,9 +369,11 @@ def select_fitting_row(
     context_length: int | None = None,
     kv_cache_type: str = "f16",
     preference: Iterable[str] | None = None,
+    max_size_gb: float | None = None,
 ) -> pd.Series:
     """The quant ``auto_select(hardware=...)`` pulls: the preferred one (``DEFAULT_PREFERENCE``,
-    Q4_K_M first) among the pullable rows of the best fit tier (full GPU, else partial, else CPU).
+    Q4_K_M first) among the pullable rows (within ``max_size_gb``) of the best fit tier (full
+    GPU, else partial, else CPU).
 
     Raises :class:`~hfollama_widgets.errors.NoQuantFitsError` naming the smallest estimate when
     nothing fits, and :func:`~hfollama_widgets.listing.select_row`'s errors (split-only, ...).
@@ -389,9 +391,9 @@ def select_fitting_row(
         df, repo_id, hw, meta=meta, hub=hub, revision=revision,
         context_length=context_length, kv_cache_type=kv_cache_type,
     )  # fmt: skip
-    pullable = candidates(out)
-    if pullable.empty:  # let select_row explain (no GGUF, split only, ...)
-        return select_row(out, repo_id=repo_id)
+    pullable = candidates(out, max_size_gb=max_size_gb)
+    if pullable.empty:  # let select_row explain (no GGUF, split only, over max_size_gb, ...)
+        return select_row(out, repo_id=repo_id, max_size_gb=max_size_gb)
     fitting = select_fitting(pullable)
     if fitting.empty:
         known = pullable.dropna(subset=["est_memory_bytes"]).sort_values("est_memory_bytes")

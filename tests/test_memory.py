@@ -341,6 +341,14 @@ def test_select_fitting_row_when_nothing_fits(hub: Any) -> None:
     repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
     with pytest.raises(NoQuantFitsError, match=r"IQ2_M, needs about 3\.\d GB"):
         select_fitting_row(hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(2), hub=hub)
+    with pytest.raises(NoQuantFitsError, match="max_size_gb=1"):
+        select_fitting_row(
+            hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), hub=hub, max_size_gb=1
+        )
+    row = select_fitting_row(
+        hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), hub=hub, max_size_gb=4
+    )
+    assert row["size_gb"] <= 4 and row["fit"] == "fits_in_ram"
     deepseek = "unsloth/DeepSeek-V3-0324-GGUF"
     with pytest.raises(SplitOnlyError):
         select_fitting_row(
