@@ -1,0 +1,449 @@
+"""FakeHub checked with clients we did not write: huggingface_hub's HfApi and plain httpx.
+
+Expected values come from the catalogue data (the test fixture), never from FakeHub's code.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from gguf import GGUFReader
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
+from huggingface_hub import errors as hf_errors
+
+from hfollama_widgets.testing import FakeHub
+from hfollama_widgets.testing.catalogue import load_catalogue
+from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
+
+CAT = load_catalogue()
+L1B = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+GATED = "example-org/Gated-Llama-GGUF"
+PRIVATE = "example-org/Private-Model-GGUF"
+MANY = "example-org/Many-Files-GGUF"
+
+
+@pytest.fixture()
+def api(fake_hub: FakeHub) -> HfApi:
+    return HfApi(endpoint=fake_hub.url, token=False)
+
+
+@pytest.fixture()
+def authed(fake_hub: FakeHub) -> HfApi:
+    return HfApi(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+
+
+@pytest.fixture()
+def own_hub() -> Iterator[FakeHub]:
+    with FakeHub() as hub:
+        yield hub
+
+
+def _count(hub: FakeHub, fragment: str) -> int:
+    return sum(1 for r in hub.requests if fragment in r["path"])
+
+
+# --- model info --------------------------------------------------------------------------
+
+
+def test_model_info_default_fields(api: HfApi) -> None:
+    info = api.model_info(L1B)
+    repo = CAT[L1B]
+    assert info.id == L1B and info.author == "bartowski" and info.sha == repo.sha
+    assert info.downloads == repo.downloads and info.likes == repo.likes
+    assert "gguf" in info.tags and info.gated is False and info.private is False
+    assert info.gguf is not None and info.gguf["architecture"] == "llama"
+    assert info.gguf["context_length"] == 131072 and info.gguf["total"] > 1e9
+    assert sorted(s.rfilename for s in info.siblings or []) == sorted(f.path for f in repo.files)
+    assert info.last_modified is not None and info.created_at is not None
+
+
+def test_model_info_expand_returns_only_what_was_asked(fake_hub: FakeHub) -> None:
+    r = httpx.get(
+        f"{fake_hub.url}/api/models/{L1B}", params=[("expand", "downloads"), ("expand", "gguf")]
+    )
+    assert r.status_code == 200
+    assert set(r.json()) == {"_id", "id", "downloads", "gguf"}
+    assert r.json()["gguf"]["chat_template"].startswith("{{- bos_token }}")
+
+
+def test_model_info_expand_with_hfapi_and_unknown_value(api: HfApi) -> None:
+    info = api.model_info(L1B, expand=["likes", "gguf"])
+    assert info.likes == CAT[L1B].likes and info.downloads is None and info.gguf is not None
+    with pytest.raises(hf_errors.BadRequestError):
+        api.model_info(L1B, expand=["notAProperty"])  # type: ignore[list-item]
+
+
+def test_files_metadata_gives_sizes_and_lfs(api: HfApi) -> None:
+    info = api.model_info(L1B, files_metadata=True)
+    by_name = {s.rfilename: s for s in info.siblings or []}
+    q4 = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_K_M.gguf")
+    assert q4 is not None
+    sib = by_name[q4.path]
+    assert sib.size == q4.size and sib.lfs is not None and sib.lfs.size == q4.size
+    assert len(sib.lfs.sha256) == 64
+    assert by_name["README.md"].lfs is None
+
+
+def test_revisions(api: HfApi) -> None:
+    sha = CAT[L1B].sha
+    assert api.model_info(L1B, revision=sha).sha == sha
+    assert api.model_info(L1B, revision="main").sha == sha
+    with pytest.raises(hf_errors.RevisionNotFoundError):
+        api.model_info(L1B, revision="v9-does-not-exist")
+    with pytest.raises(hf_errors.RevisionNotFoundError):
+        list(api.list_repo_tree(L1B, revision="nope"))
+
+
+def test_repo_ids_are_case_insensitive(api: HfApi) -> None:
+    assert api.model_info(L1B.upper()).id == L1B
+
+
+# --- tree ---------------------------------------------------------------------------------
+
+
+def test_tree_recursive_paginates_past_1000_entries(api: HfApi, own_hub: FakeHub) -> None:
+    own_api = HfApi(endpoint=own_hub.url, token=False)
+    entries = list(own_api.list_repo_tree(MANY, recursive=True))
+    repo = CAT[MANY]
+    files = [e for e in entries if hasattr(e, "blob_id")]
+    assert len(files) == len(repo.files) > 1000
+    assert {e.path for e in entries if not hasattr(e, "blob_id")} == {"data", "weights"}
+    trees = [r for r in own_hub.requests if "/tree/" in r["path"]]
+    assert len(trees) == math.ceil(len(entries) / 1000) == 2
+    assert "cursor" in trees[1]["query"]
+    assert {"weights/Many-Files-Q4_K_M.gguf", "weights/Many-Files-Q2_K.gguf"} <= {
+        e.path for e in files
+    }
+
+
+def test_tree_with_expand_pages_by_50_and_adds_last_commit(own_hub: FakeHub) -> None:
+    api = HfApi(endpoint=own_hub.url, token=False)
+    entries = list(api.list_repo_tree("unsloth/DeepSeek-V3-0324-GGUF", recursive=True, expand=True))
+    assert len(entries) > 50
+    assert _count(own_hub, "/tree/") == math.ceil(len(entries) / 50)
+    assert all(e.last_commit is not None for e in entries)
+
+
+def test_tree_entries_shape(api: HfApi) -> None:
+    top = list(api.list_repo_tree("unsloth/Qwen3-4B-GGUF"))
+    assert "BF16" in {e.path for e in top if not hasattr(e, "blob_id")}
+    assert not any("/" in e.path for e in top)
+    inside = list(api.list_repo_tree("unsloth/Qwen3-4B-GGUF", path_in_repo="BF16"))
+    expect = {
+        f.path: f.size for f in CAT["unsloth/Qwen3-4B-GGUF"].files if f.path.startswith("BF16/")
+    }
+    assert {e.path: e.size for e in inside} == expect
+    for e in inside:
+        assert e.lfs is not None and e.lfs.size == e.size and len(e.blob_id) == 40
+
+
+def test_tree_of_a_missing_folder(api: HfApi) -> None:
+    with pytest.raises(hf_errors.RemoteEntryNotFoundError):
+        list(api.list_repo_tree(L1B, path_in_repo="no/such/folder"))
+
+
+def test_paths_info_ignores_missing_paths(api: HfApi) -> None:
+    got = api.get_paths_info("unsloth/Qwen3-4B-GGUF", ["BF16", "Qwen3-4B-Q4_K_M.gguf", "nope.gguf"])
+    assert [type(x).__name__ for x in got] == ["RepoFolder", "RepoFile"]
+    q4 = CAT["unsloth/Qwen3-4B-GGUF"].file("Qwen3-4B-Q4_K_M.gguf")
+    assert q4 is not None and got[1].size == q4.size
+
+
+def test_xss_file_names_round_trip(api: HfApi) -> None:
+    paths = {e.path for e in api.list_repo_tree("example-org/XSS-Test-GGUF", recursive=True)}
+    assert "XSS-<img src=x onerror=window.__xss=1>-Q4_K_M.gguf" in paths
+    assert "XSS-\"quote\"&amp;'apos'-Q8_0.gguf" in paths
+
+
+# --- search -------------------------------------------------------------------------------
+
+
+def test_search_filters_gguf_and_sorts(api: HfApi) -> None:
+    ids = [m.id for m in api.list_models(filter="gguf", sort="likes")]
+    public_gguf = [r for r in CAT.values() if "gguf" in r.tags and not r.private]
+    assert set(ids) == {r.id for r in public_gguf}
+    assert "google-bert/bert-base-uncased" not in ids
+    likes = {r.id: r.likes for r in public_gguf}
+    assert [likes[i] for i in ids] == sorted(likes.values(), reverse=True)
+
+
+def test_search_query_author_limit_and_private(api: HfApi, authed: HfApi) -> None:
+    qwen = [m.id for m in api.list_models(filter="gguf", search="qwen")]
+    assert set(qwen) == {r.id for r in CAT.values() if "qwen" in r.id.lower()}
+    assert {m.id for m in api.list_models(author="bartowski")} == {
+        r for r in CAT if r.startswith("bartowski/")
+    }
+    assert len(list(api.list_models(filter="gguf", sort="downloads", limit=3))) == 3
+    assert PRIVATE not in {m.id for m in api.list_models(author="example-org")}
+    assert PRIVATE in {m.id for m in authed.list_models(author="example-org")}
+
+
+def test_search_pages_follow_link(fake_hub: FakeHub) -> None:
+    r = httpx.get(
+        f"{fake_hub.url}/api/models", params={"filter": "gguf", "limit": 2, "sort": "downloads"}
+    )
+    assert len(r.json()) == 2 and "next" in r.links
+    r2 = httpx.get(r.links["next"]["url"])
+    assert len(r2.json()) == 2 and {m["id"] for m in r2.json()}.isdisjoint(
+        {m["id"] for m in r.json()}
+    )
+
+
+# --- resolve ------------------------------------------------------------------------------
+
+
+def test_head_metadata(fake_hub: FakeHub) -> None:
+    f = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_K_M.gguf")
+    assert f is not None
+    url = hf_hub_url(L1B, f.path, endpoint=fake_hub.url)
+    meta = get_hf_file_metadata(url, token=False)
+    assert meta.size == f.size and meta.commit_hash == CAT[L1B].sha and meta.etag == f.sha256
+
+
+def test_download_small_file(fake_hub: FakeHub, tmp_path: Path) -> None:
+    path = hf_hub_download(L1B, "README.md", endpoint=fake_hub.url, cache_dir=tmp_path, token=False)
+    readme = CAT[L1B].file("README.md")
+    assert readme is not None and Path(path).read_bytes() == readme.content
+
+
+def test_range_reads(fake_hub: FakeHub) -> None:
+    f = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_K_M.gguf")
+    assert f is not None
+    url = f"{fake_hub.url}/{L1B}/resolve/main/{f.path}"
+    with httpx.Client() as c:
+        r = c.get(url, headers={"Range": "bytes=0-7"})
+        assert r.status_code == 206 and r.content[:4] == b"GGUF" and len(r.content) == 8
+        assert r.headers["content-range"] == f"bytes 0-7/{f.size}"
+        assert int.from_bytes(r.content[4:8], "little") == 3
+        tail = c.get(url, headers={"Range": "bytes=-10"})
+        assert tail.status_code == 206 and len(tail.content) == 10
+        assert tail.headers["content-range"] == f"bytes {f.size - 10}-{f.size - 1}/{f.size}"
+        open_end = c.get(url, headers={"Range": f"bytes={f.size - 4}-"})
+        assert open_end.content == tail.content[-4:]
+        assert c.get(url, headers={"Range": f"bytes={f.size}-"}).status_code == 416
+        head = c.head(url)
+        assert (
+            head.headers["accept-ranges"] == "bytes"
+            and int(head.headers["content-length"]) == f.size
+        )
+        assert head.headers["x-linked-size"] == str(f.size)
+        missing = c.get(f"{fake_hub.url}/{L1B}/resolve/main/nope.gguf")
+        assert missing.status_code == 404 and missing.headers["x-error-code"] == "EntryNotFound"
+
+
+def test_full_get_streams_the_declared_size(fake_hub: FakeHub) -> None:
+    f = CAT[MANY].file("weights/Many-Files-Q2_K.gguf")
+    assert f is not None
+    total = 0
+    with httpx.stream("GET", f"{fake_hub.url}/{MANY}/resolve/main/{f.path}") as r:
+        for chunk in r.iter_bytes():
+            total += len(chunk)
+    assert total == f.size
+
+
+def test_header_read_over_http_parses_with_ggufreader(fake_hub: FakeHub, tmp_path: Path) -> None:
+    repo = CAT["bartowski/OpenELM-270M-Instruct-GGUF"]
+    f = repo.file("OpenELM-270M-Instruct-Q4_K_M.gguf")
+    assert f is not None
+    r = httpx.get(
+        f"{fake_hub.url}/{repo.id}/resolve/main/{f.path}", headers={"Range": "bytes=0-2097151"}
+    )
+    target = tmp_path / "h.gguf"
+    with target.open("wb") as fh:
+        fh.write(r.content)
+        fh.truncate(f.size)
+    reader = GGUFReader(target)
+    assert reader.fields["openelm.block_count"].contents() == 16
+    assert reader.fields["openelm.attention.head_count_kv"].contents()[-1] == 5
+
+
+# --- access control -----------------------------------------------------------------------
+
+
+def test_gated_repo_info_is_public_files_need_access(api: HfApi, fake_hub: FakeHub) -> None:
+    assert api.model_info(GATED).gated == "manual"
+    with pytest.raises(hf_errors.GatedRepoError) as e401:
+        list(api.list_repo_tree(GATED))
+    assert e401.value.response.status_code == 401
+    no_access = HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN)
+    with pytest.raises(hf_errors.GatedRepoError) as e403:
+        list(no_access.list_repo_tree(GATED))
+    assert e403.value.response.status_code == 403
+    authed = HfApi(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+    assert len(list(authed.list_repo_tree(GATED))) == len(CAT[GATED].files)
+    url = hf_hub_url(GATED, "README.md", endpoint=fake_hub.url)
+    with pytest.raises(hf_errors.GatedRepoError):
+        get_hf_file_metadata(url, token=False)
+    assert get_hf_file_metadata(url, token=DEFAULT_TOKEN).size > 0
+
+
+def test_private_repo_is_invisible_without_a_token(
+    api: HfApi, authed: HfApi, fake_hub: FakeHub
+) -> None:
+    with pytest.raises(hf_errors.RepositoryNotFoundError) as exc:
+        api.model_info(PRIVATE)
+    assert not isinstance(exc.value, hf_errors.GatedRepoError)
+    with pytest.raises(hf_errors.RepositoryNotFoundError):
+        HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).model_info(PRIVATE)
+    assert authed.model_info(PRIVATE).private is True
+
+
+def test_missing_repo_and_invalid_token(api: HfApi, fake_hub: FakeHub) -> None:
+    with pytest.raises(hf_errors.RepositoryNotFoundError):
+        api.model_info("nobody/nothing-here")
+    bad = HfApi(endpoint=fake_hub.url, token="hf_not_a_known_token_123")
+    with pytest.raises(hf_errors.HfHubHTTPError) as exc:
+        bad.model_info(L1B)
+    assert exc.value.response.status_code == 401
+    assert not isinstance(exc.value, hf_errors.RepositoryNotFoundError)
+
+
+# --- Ollama registry ----------------------------------------------------------------------
+
+
+def _manifest(hub: FakeHub, repo: str, tag: str, token: str | None = None) -> httpx.Response:
+    headers = {"Accept": "application/vnd.docker.distribution.manifest.v2+json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return httpx.get(f"{hub.url}/v2/{repo}/manifests/{tag}", headers=headers)
+
+
+def _model_layer(body: dict[str, Any]) -> dict[str, Any]:
+    return next(x for x in body["layers"] if x["mediaType"].endswith(".model"))
+
+
+@pytest.mark.parametrize("tag", ["latest", "Q4_K_M", "q4_k_m", "Llama-3.2-1B-Instruct-Q4_K_M.gguf"])
+def test_manifest_resolves_tags_to_the_q4_k_m_file(fake_hub: FakeHub, tag: str) -> None:
+    r = _manifest(fake_hub, L1B, tag)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["schemaVersion"] == 2 and body["mediaType"].endswith("manifest.v2+json")
+    f = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_K_M.gguf")
+    assert f is not None and _model_layer(body)["size"] == f.size
+    kinds = [x["mediaType"].rsplit(".", 1)[-1] for x in body["layers"]]
+    assert kinds == ["model", "template", "params"]
+
+
+def test_manifest_digests_are_deterministic(fake_hub: FakeHub) -> None:
+    a, b = _manifest(fake_hub, L1B, "Q8_0").json(), _manifest(fake_hub, L1B, "q8_0").json()
+    assert (
+        a == b
+        and _model_layer(a)["digest"]
+        != _model_layer(_manifest(fake_hub, L1B, "Q4_K_M").json())["digest"]
+    )
+
+
+def test_shared_label_and_file_name_tags(fake_hub: FakeHub) -> None:
+    plain = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_0.gguf")
+    arm = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_0_4_4.gguf")
+    assert plain is not None and arm is not None
+    by_label = _model_layer(_manifest(fake_hub, L1B, "Q4_0").json())
+    by_name = _model_layer(_manifest(fake_hub, L1B, "Llama-3.2-1B-Instruct-Q4_0_4_4.gguf").json())
+    assert by_label["digest"] == "sha256:" + plain.sha256
+    assert by_name["digest"] == "sha256:" + arm.sha256
+
+
+def test_ud_labels_need_their_prefix(fake_hub: FakeHub) -> None:
+    assert _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", "UD-Q4_K_XL").status_code == 200
+    assert _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", "Q4_K_XL").status_code == 400
+
+
+def test_manifest_refusals(fake_hub: FakeHub) -> None:
+    unknown = _manifest(fake_hub, L1B, "Q7_K_Z")
+    assert unknown.status_code == 400 and "not available" in unknown.json()["error"]
+    sharded = _manifest(fake_hub, "Qwen/Qwen2.5-7B-Instruct-GGUF", "q4_k_m")
+    assert sharded.status_code == 400 and "sharded GGUF" in sharded.json()["error"]
+    assert "ollama/issues/5245" in sharded.json()["error"]
+    split_only = _manifest(fake_hub, "unsloth/DeepSeek-V3-0324-GGUF", "latest")
+    assert split_only.status_code == 400 and "only contains sharded" in split_only.json()["error"]
+    missing = _manifest(fake_hub, "nobody/nothing", "latest")
+    assert missing.status_code == 404
+
+
+def test_latest_falls_back_to_a_single_file_quant(fake_hub: FakeHub) -> None:
+    body = _manifest(fake_hub, "Qwen/Qwen2.5-7B-Instruct-GGUF", "latest").json()
+    q4_0 = CAT["Qwen/Qwen2.5-7B-Instruct-GGUF"].file("qwen2.5-7b-instruct-q4_0.gguf")
+    assert q4_0 is not None and _model_layer(body)["digest"] == "sha256:" + q4_0.sha256
+
+
+@pytest.mark.parametrize("repo", [GATED, PRIVATE])
+def test_manifest_needs_a_token_for_gated_and_private(fake_hub: FakeHub, repo: str) -> None:
+    r = _manifest(fake_hub, repo, "latest")
+    assert r.status_code == 401 and r.json() == {"error": "Invalid username or password."}
+    assert _manifest(fake_hub, repo, "latest", token=NO_ACCESS_TOKEN).status_code == 401
+    assert _manifest(fake_hub, repo, "latest", token=DEFAULT_TOKEN).status_code == 200
+
+
+def test_blobs_config_template_params_and_projector(fake_hub: FakeHub) -> None:
+    repo = CAT["mys/ggml_llava-v1.5-7b"]
+    body = _manifest(fake_hub, repo.id, "latest").json()
+    kinds = {x["mediaType"].rsplit(".", 1)[-1]: x for x in body["layers"]}
+    mmproj = repo.file("mmproj-model-f16.gguf")
+    assert mmproj is not None and kinds["projector"]["size"] == mmproj.size
+    base = f"{fake_hub.url}/v2/{repo.id}/blobs/"
+    config = httpx.get(base + body["config"]["digest"]).json()
+    assert config["model_format"] == "gguf" and config["model_family"] == "llama"
+    assert config["model_type"] == "6.7B"
+    template = httpx.get(base + kinds["template"]["digest"])
+    assert template.text == repo.raw["ollama"]["template"]
+    params = httpx.get(base + kinds["params"]["digest"]).json()
+    assert params == repo.raw["ollama"]["params"]
+    redirect = httpx.get(base + kinds["model"]["digest"])
+    assert redirect.status_code == 307 and "/resolve/" in redirect.headers["location"]
+    assert httpx.get(base + "sha256:" + "0" * 64).status_code == 404
+
+
+def test_embedding_repo_has_no_template_layer(fake_hub: FakeHub) -> None:
+    body = _manifest(fake_hub, "nomic-ai/nomic-embed-text-v1.5-GGUF", "latest").json()
+    assert [x["mediaType"].rsplit(".", 1)[-1] for x in body["layers"]] == ["model"]
+
+
+# --- the server itself --------------------------------------------------------------------
+
+
+def test_request_log_latency_and_clear(own_hub: FakeHub) -> None:
+    own_hub.clear_requests()
+    httpx.get(f"{own_hub.url}/{L1B}/resolve/main/README.md", headers={"Range": "bytes=0-9",
+              "Authorization": f"Bearer {DEFAULT_TOKEN}"})  # fmt: skip
+    (entry,) = own_hub.requests
+    assert entry["method"] == "GET" and entry["status"] == 206 and entry["bytes"] == 10
+    assert entry["range"] == "bytes=0-9" and entry["auth"] == "valid"
+    assert DEFAULT_TOKEN not in json.dumps(own_hub.requests)
+    own_hub.latency = 0.3
+    start = time.perf_counter()
+    httpx.get(f"{own_hub.url}/api/models/{L1B}")
+    assert time.perf_counter() - start >= 0.3
+    own_hub.latency = 0.0
+    own_hub.clear_requests()
+    assert own_hub.requests == []
+
+
+def test_keep_alive_connection_serves_many_requests(fake_hub: FakeHub) -> None:
+    with httpx.Client() as c:
+        for _ in range(5):
+            assert c.get(f"{fake_hub.url}/api/models/{L1B}?expand=sha").status_code == 200
+
+
+def test_command_line_prints_the_url() -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hfollama_widgets.testing.fake_hub", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stdout is not None
+        url = proc.stdout.readline().strip()
+        assert url.startswith("http://127.0.0.1:")
+        assert httpx.get(f"{url}/api/models/{L1B}", timeout=10).json()["id"] == L1B
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
