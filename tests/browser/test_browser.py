@@ -17,6 +17,7 @@ from ._harness import NotebookSession
 LLAMA = "bartowski/Llama-3.2-1B-Instruct-GGUF"
 GATED = "example-org/Gated-Llama-GGUF"
 XSS = "example-org/XSS-Test-GGUF"
+SPLIT = "Qwen/Qwen2.5-7B-Instruct-GGUF"  # split quants and single files
 
 
 def _cells(hub_url: str, ollama_url: str, repo: str | None, **kwargs: str) -> list[str]:
@@ -114,7 +115,7 @@ def test_renders_header_table_sort_select_filter(
     selectable = root.locator('[data-testid="row"].hfw-selectable')
     pick = selectable.nth(1)
     ref = pick.get_attribute("data-ref")
-    pick.click()
+    pick.locator("td").first.click()  # the quant cell (not the Pull button)
     nb.eval_until("b.selected", repr(ref))
     nb.eval_until("b.selected_row['model_ref']", repr(ref))
     assert pick.get_attribute("aria-selected") == "true"
@@ -202,12 +203,26 @@ def test_error_state_then_usable(notebook: Any, fake_hub: Any, fake_ollama: Any)
     assert _rows(root).count() == 0
     nb.screenshot("browser-error", root)
 
+    # type another repo (one with split quants): it loads, the error goes away
     box = root.get_by_test_id("repo-input")
-    box.fill(LLAMA)
+    box.fill(SPLIT)
     box.press("Enter")
     nb.eval_until("b.status", "'ready'")
     _wait_rows(nb, root)
     assert root.get_by_test_id("error").count() == 0
+    # split groups are shown, explained on hover, and not selectable
+    split = root.locator('[data-testid="row"][aria-disabled="true"]')
+    assert split.count() >= 1
+    assert "split" in (split.first.get_attribute("title") or "").lower()
+    assert split.first.get_by_test_id("pull-button").count() == 0
+    split.first.click(force=True)  # aria-disabled: Playwright would wait for it to enable
+    ok = root.locator('[data-testid="row"].hfw-selectable').first
+    ok.locator("td").first.click()
+    nb.eval_until("b.selected", repr(ok.get_attribute("data-ref")))
+    split.first.click(force=True)  # aria-disabled: Playwright would wait for it to enable
+    nb.page.wait_for_timeout(300)
+    assert nb.eval("b.selected") == repr(ok.get_attribute("data-ref"))
+    nb.screenshot("browser-split", root)
     nb.assert_no_errors()
 
 
