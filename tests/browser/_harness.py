@@ -330,7 +330,10 @@ class NotebookSession:
     def eval(self, code: str, *, timeout: float = 30.0) -> str:
         """Run ``code`` in the notebook's kernel; return its stdout (+ the last expression's repr).
 
-        Raises :class:`KernelEvalError` with the traceback if the code raised.
+        Like a notebook cell: a last expression is shown by its repr, except ``None``, which
+        shows nothing (``eval("x")`` gives ``''`` when x is None; use ``print(x)`` or
+        ``repr(x)`` to see it). Raises :class:`KernelEvalError` with the traceback if the
+        code raised.
 
         >>> session.eval("print(w.count)")    # doctest: +SKIP
         '1\\n'

@@ -28,7 +28,8 @@ Fixtures
     ``run_all(timeout_ms=120000, raise_on_error=True)``; ``wait_for_kernel_idle()``;
     ``cell(i)`` / ``output(i)`` -> Locator of the i-th cell / its output area;
     ``eval(code, timeout=30.0) -> str``: run Python in the SAME kernel as the page, return
-    stdout plus the last expression's repr (raises ``KernelEvalError`` on an exception);
+    stdout plus the last expression's repr, as a cell shows it (so a last expression that
+    is None gives ''; use ``repr(x)``), and raises ``KernelEvalError`` on an exception;
     ``eval_until(code, expected, timeout=15.0)``: poll ``eval`` until ``.strip() == expected``
     (for values synced from a click); ``screenshot(name, locator=None) -> Path`` (PNG in
     test-artifacts/screenshots/, listed at the end of the pytest run; a failing test also
