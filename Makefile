@@ -4,7 +4,7 @@
 #                install the npm packages and build the widget JS, install Debian chromium
 #   make test    setup, then ruff check, ruff format --check, mypy and pytest (browser tests
 #                included); prints a summary. This is the command CI runs (.ci/run).
-#   make demo    setup, then `hfollama demo`
+#   make demo    setup (chromium excepted: the demo does not need it), then `hfollama demo`
 #   make lint    ruff check, ruff format --check, mypy
 #   make format  ruff format + ruff check --fix
 #   make build   bundle js/ into hfollama_widgets/static/ (npm run build)
@@ -20,13 +20,16 @@ NPM = npm
 CHROMIUM = /usr/bin/chromium
 PYTEST_ARGS =
 
-.PHONY: setup test demo lint format build clean distclean chromium help
+.PHONY: setup install test demo lint format build clean distclean chromium help
 
 help:
 	@sed -n '3,14p' Makefile
 
-setup: build $(VENV)/.installed chromium
+setup: install chromium
 	@echo "== setup done =="
+
+# everything but chromium (which only the browser tests need)
+install: build $(VENV)/.installed
 
 # npm packages, from package-lock.json (re-run when the lock file or package.json changes)
 node_modules/.package-lock.json: package.json package-lock.json
@@ -69,7 +72,7 @@ chromium:
 test: setup
 	@sh scripts/test.sh $(VENV) $(PYTEST_ARGS)
 
-demo: setup
+demo: install
 	$(VENV)/bin/hfollama demo
 
 lint: $(VENV)/.installed
