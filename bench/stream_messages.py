@@ -165,12 +165,14 @@ OBSERVE_JS = """
   window.__hfwPaint = null;
   const obs = new MutationObserver(() => {
     if (window.__hfwFirst !== null) return;
-    const live = root.querySelector('[data-state="streaming"] [data-testid="content"]');
+    const live = root.querySelector(
+      '[data-testid="message"][data-state="streaming"] [data-testid="content"]'
+    );
     if (live && live.textContent.length > 0) {
-      window.__hfwFirst = performance.timeOrigin + performance.now();
+      window.__hfwFirst = Date.now();
       obs.disconnect();
       requestAnimationFrame(() => {
-        window.__hfwPaint = performance.timeOrigin + performance.now();
+        window.__hfwPaint = Date.now();
       });
     }
   });

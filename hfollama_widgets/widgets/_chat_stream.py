@@ -12,19 +12,15 @@ import contextlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from hfollama_widgets.errors import OllamaProtocolError
 from hfollama_widgets.widgets._common import Throttle
 
-__all__ = ["ChatClient", "Delta", "ReplyRun"]
+if TYPE_CHECKING:
+    from hfollama_widgets.ollama import Client
 
-
-class ChatClient(Protocol):
-    """What ReplyRun needs from a client: ``hfollama_widgets.Client`` satisfies it."""
-
-    def chat(self, model: str, messages: Any, **kwargs: Any) -> Any: ...
-
+__all__ = ["Delta", "ReplyRun"]
 
 #: on_delta(content, content_at, thinking, thinking_at): new text and the offset it starts at.
 Delta = Callable[[str, int, str, int], None]
@@ -33,7 +29,7 @@ Delta = Callable[[str, int, str, int], None]
 class ReplyRun:
     """Stream one reply; results in ``content``, ``thinking``, ``final``, ``stopped``, ``error``.
 
-    >>> class Echo:  # any object with a streaming ``chat`` works
+    >>> class Echo:  # stands in for hfw.Client here
     ...     def chat(self, model, messages, **kw):
     ...         yield {"message": {"role": "assistant", "content": "Hel"}, "done": False}
     ...         yield {"message": {"role": "assistant", "content": "lo"}, "done": False}
@@ -47,7 +43,7 @@ class ReplyRun:
 
     def __init__(
         self,
-        client: ChatClient,
+        client: Client,
         model: str,
         messages: list[dict[str, str]],
         *,
@@ -110,15 +106,12 @@ class ReplyRun:
             self.done.set()
 
     def _consume(self) -> None:
-        kwargs: dict[str, Any] = {"stream": True}
-        if self.think is not None:
-            kwargs["think"] = self.think
-        if self.options:
-            kwargs["options"] = self.options
         if self.stopped:
             return
         self.started_at = time.time()
-        stream = self.client.chat(self.model, self.messages, **kwargs)
+        stream = self.client.chat(
+            self.model, self.messages, stream=True, think=self.think, options=self.options
+        )
         with self._lock:
             self._stream = stream
             stopped = self.stopped

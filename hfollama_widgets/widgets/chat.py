@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import traitlets
@@ -38,8 +38,11 @@ from hfollama_widgets.widgets._chat_history import (
     new_entry,
     stats_from_final,
 )
-from hfollama_widgets.widgets._chat_stream import ChatClient, ReplyRun
+from hfollama_widgets.widgets._chat_stream import ReplyRun
 from hfollama_widgets.widgets._common import STATIC, WidgetBase, error_dict, start_thread
+
+if TYPE_CHECKING:
+    from hfollama_widgets.ollama import Client
 
 __all__ = ["ChatWidget"]
 
@@ -74,7 +77,7 @@ class ChatWidget(WidgetBase):
 
     def __init__(
         self,
-        client: ChatClient,
+        client: Client,
         model: str,
         *,
         system: str | None = None,
