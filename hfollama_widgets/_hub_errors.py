@@ -106,8 +106,8 @@ def hub_errors(
             raise HubError(
                 f"The Hub at {endpoint} rejected the token sent with the request for {repo_id}"
                 + (f" ({server})." if server else "."),
-                fix="Set HF_TOKEN (or token=) to a valid token from https://huggingface.co/settings/tokens, "
-                "or unset it for public repos.",
+                fix="Set HF_TOKEN (or token=) to a valid token from "
+                "https://huggingface.co/settings/tokens, or unset it for public repos.",
                 repo_id=repo_id,
             ) from None
         if status == 429:

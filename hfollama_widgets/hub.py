@@ -17,17 +17,16 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import pandas as pd
 from huggingface_hub import HfApi, constants
+from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import build_hf_headers
 
 from hfollama_widgets._hub_errors import hub_errors
+from hfollama_widgets._repo_info import RepoInfo
 from hfollama_widgets.errors import NoGGUFFilesError
 from hfollama_widgets.listing import gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
@@ -69,103 +68,6 @@ SEARCH_COLUMNS: tuple[str, ...] = (
     "tags", "gated", "private", "parameters", "architecture", "context_length",
 )  # fmt: skip
 _INFO_TIMEOUT = 20.0
-
-
-def _iso(value: Any) -> str | None:
-    return value.isoformat() if isinstance(value, datetime) else (str(value) if value else None)
-
-
-def _license(card: Any, tags: tuple[str, ...]) -> str | None:
-    data = card if isinstance(card, Mapping) else getattr(card, "data", None) or {}
-    if isinstance(data, Mapping) and data.get("license"):
-        return str(data["license"])
-    for tag in tags:
-        if tag.startswith("license:"):
-            return tag.split(":", 1)[1]
-    return None
-
-
-@dataclass(frozen=True)
-class RepoInfo:
-    """What the Hub says about a repo. ``parameters``, ``architecture``, ``context_length``
-    come from the Hub's ``gguf`` block (``None`` when the repo has none).
-
-    >>> RepoInfo(id="o/M-GGUF", author="o").to_dict()["id"]
-    'o/M-GGUF'
-    """
-
-    id: str
-    author: str | None = None
-    sha: str | None = None
-    downloads: int | None = None
-    likes: int | None = None
-    tags: tuple[str, ...] = ()
-    gated: bool | str | None = None
-    private: bool | None = None
-    last_modified: datetime | None = None
-    created_at: datetime | None = None
-    pipeline_tag: str | None = None
-    gguf: dict[str, Any] | None = field(default=None, repr=False)
-    parameters: int | None = None
-    architecture: str | None = None
-    context_length: int | None = None
-    license: str | None = None
-    library_name: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-ready data (dates as ISO strings, tags as a list)."""
-        return {
-            "id": self.id,
-            "author": self.author,
-            "sha": self.sha,
-            "downloads": self.downloads,
-            "likes": self.likes,
-            "tags": list(self.tags),
-            "gated": self.gated,
-            "private": self.private,
-            "last_modified": _iso(self.last_modified),
-            "created_at": _iso(self.created_at),
-            "pipeline_tag": self.pipeline_tag,
-            "gguf": dict(self.gguf) if self.gguf is not None else None,
-            "parameters": self.parameters,
-            "architecture": self.architecture,
-            "context_length": self.context_length,
-            "license": self.license,
-            "library_name": self.library_name,
-        }
-
-    @classmethod
-    def from_model_info(cls, info: Any) -> RepoInfo:
-        """Build from a ``huggingface_hub.ModelInfo``."""
-        gguf = dict(info.gguf) if isinstance(getattr(info, "gguf", None), Mapping) else None
-        tags = tuple(getattr(info, "tags", None) or ())
-
-        def _int(value: Any) -> int | None:
-            return (
-                int(value)
-                if isinstance(value, (int, float)) and not isinstance(value, bool)
-                else None
-            )
-
-        return cls(
-            id=info.id,
-            author=getattr(info, "author", None),
-            sha=getattr(info, "sha", None),
-            downloads=getattr(info, "downloads", None),
-            likes=getattr(info, "likes", None),
-            tags=tags,
-            gated=getattr(info, "gated", None),
-            private=getattr(info, "private", None),
-            last_modified=getattr(info, "last_modified", None),
-            created_at=getattr(info, "created_at", None),
-            pipeline_tag=getattr(info, "pipeline_tag", None),
-            gguf=gguf,
-            parameters=_int((gguf or {}).get("total")),
-            architecture=(gguf or {}).get("architecture"),
-            context_length=_int((gguf or {}).get("context_length")),
-            license=_license(getattr(info, "card_data", None), tags),
-            library_name=getattr(info, "library_name", None),
-        )
 
 
 class Hub:
@@ -244,7 +146,7 @@ class Hub:
                 for e in self._api().list_repo_tree(
                     repo_id, recursive=True, expand=False, revision=revision
                 )
-                if getattr(e, "size", None) is not None and hasattr(e, "blob_id")
+                if isinstance(e, RepoFile)
             ]
         with self._lock:
             self._trees[key] = entries
@@ -294,8 +196,8 @@ class Hub:
             return cached
         with self._errors(repo_id, revision):
             info = self._api().model_info(
-                repo_id, revision=revision, expand=_INFO_EXPAND, timeout=_INFO_TIMEOUT
-            )  # type: ignore[arg-type]
+                repo_id, revision=revision, expand=cast(Any, _INFO_EXPAND), timeout=_INFO_TIMEOUT
+            )
         result = RepoInfo.from_model_info(info)
         with self._lock:
             self._infos[key] = result
@@ -317,7 +219,8 @@ class Hub:
         key = _SORTS.get(sort.lower().replace("-", "_")) or _SORTS.get(sort.lower())
         if key is None:
             raise ValueError(
-                f"sort must be one of downloads, likes, last_modified, created_at, trending_score (got {sort!r})"
+                "sort must be one of downloads, likes, last_modified, created_at, "
+                f"trending_score (got {sort!r})"
             )
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
@@ -327,9 +230,9 @@ class Hub:
                     search=query or None,
                     author=author or None,
                     filter="gguf",
-                    sort=key,  # type: ignore[arg-type]
+                    sort=cast(Any, key),
                     limit=limit,
-                    expand=_SEARCH_EXPAND,  # type: ignore[arg-type]
+                    expand=cast(Any, _SEARCH_EXPAND),
                 )
             )
         rows = []
@@ -379,9 +282,10 @@ class Hub:
     def clear_cache(self, repo_id: str | None = None) -> None:
         """Forget cached listings and infos (of one repo, or all)."""
         with self._lock:
-            for cache in (self._trees, self._infos):
-                for key in [k for k in cache if repo_id is None or k[1] == repo_id]:
-                    del cache[key]
+            for tree_key in [k for k in self._trees if repo_id is None or k[1] == repo_id]:
+                del self._trees[tree_key]
+            for info_key in [k for k in self._infos if repo_id is None or k[1] == repo_id]:
+                del self._infos[info_key]
 
 
 # --- default hub -------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from gguf import GGUFReader
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_download, hf_hub_url
 from huggingface_hub import errors as hf_errors
+from huggingface_hub.hf_api import RepoFile
 
 from hfollama_widgets.testing import FakeHub
 from hfollama_widgets.testing.catalogue import load_catalogue
@@ -59,7 +60,7 @@ def test_model_info_default_fields(api: HfApi) -> None:
     repo = CAT[L1B]
     assert info.id == L1B and info.author == "bartowski" and info.sha == repo.sha
     assert info.downloads == repo.downloads and info.likes == repo.likes
-    assert "gguf" in info.tags and info.gated is False and info.private is False
+    assert "gguf" in (info.tags or []) and info.gated is False and info.private is False
     assert info.gguf is not None and info.gguf["architecture"] == "llama"
     assert info.gguf["context_length"] == 131072 and info.gguf["total"] > 1e9
     assert sorted(s.rfilename for s in info.siblings or []) == sorted(f.path for f in repo.files)
@@ -137,7 +138,11 @@ def test_tree_entries_shape(api: HfApi) -> None:
     top = list(api.list_repo_tree("unsloth/Qwen3-4B-GGUF"))
     assert "BF16" in {e.path for e in top if not hasattr(e, "blob_id")}
     assert not any("/" in e.path for e in top)
-    inside = list(api.list_repo_tree("unsloth/Qwen3-4B-GGUF", path_in_repo="BF16"))
+    inside = [
+        e
+        for e in api.list_repo_tree("unsloth/Qwen3-4B-GGUF", path_in_repo="BF16")
+        if isinstance(e, RepoFile)
+    ]
     expect = {
         f.path: f.size for f in CAT["unsloth/Qwen3-4B-GGUF"].files if f.path.startswith("BF16/")
     }
@@ -155,7 +160,7 @@ def test_paths_info_ignores_missing_paths(api: HfApi) -> None:
     got = api.get_paths_info("unsloth/Qwen3-4B-GGUF", ["BF16", "Qwen3-4B-Q4_K_M.gguf", "nope.gguf"])
     assert [type(x).__name__ for x in got] == ["RepoFolder", "RepoFile"]
     q4 = CAT["unsloth/Qwen3-4B-GGUF"].file("Qwen3-4B-Q4_K_M.gguf")
-    assert q4 is not None and got[1].size == q4.size
+    assert q4 is not None and isinstance(got[1], RepoFile) and got[1].size == q4.size
 
 
 def test_xss_file_names_round_trip(api: HfApi) -> None:
@@ -206,7 +211,12 @@ def test_head_metadata(fake_hub: FakeHub) -> None:
     assert f is not None
     url = hf_hub_url(L1B, f.path, endpoint=fake_hub.url)
     meta = get_hf_file_metadata(url, token=False)
-    assert meta.size == f.size and meta.commit_hash == CAT[L1B].sha and meta.etag == f.sha256
+    assert (
+        meta.size is not None
+        and meta.size == f.size
+        and meta.commit_hash == CAT[L1B].sha
+        and meta.etag == f.sha256
+    )
 
 
 def test_download_small_file(fake_hub: FakeHub, tmp_path: Path) -> None:
@@ -283,7 +293,7 @@ def test_gated_repo_info_is_public_files_need_access(api: HfApi, fake_hub: FakeH
     url = hf_hub_url(GATED, "README.md", endpoint=fake_hub.url)
     with pytest.raises(hf_errors.GatedRepoError):
         get_hf_file_metadata(url, token=False)
-    assert get_hf_file_metadata(url, token=DEFAULT_TOKEN).size > 0
+    assert (get_hf_file_metadata(url, token=DEFAULT_TOKEN).size or 0) > 0
 
 
 def test_private_repo_is_invisible_without_a_token(

@@ -60,6 +60,12 @@ def _value(reader: GGUFReader, key: str) -> Any:
     return reader.fields[key].contents()
 
 
+def _total(repo_id: str) -> int:
+    gguf = CAT[repo_id].gguf
+    assert gguf is not None
+    return int(gguf["total"])
+
+
 def _params(reader: GGUFReader) -> int:
     return sum(int(t.n_elements) for t in reader.tensors)
 
@@ -74,11 +80,9 @@ def test_every_gguf_file_size_is_header_plus_tensor_data() -> None:
                 checked += 1
     assert checked > 150
     # parameter counts of models not parsed below (their vocabularies parse slowly)
-    assert CAT["ggml-org/gpt-oss-20b-GGUF"].gguf["total"] == pytest.approx(20.9e9, rel=0.01)
-    assert CAT["bartowski/Llama-3.2-1B-Instruct-GGUF"].gguf["total"] == pytest.approx(
-        1.236e9, rel=0.01
-    )
-    assert CAT["unsloth/DeepSeek-V3-0324-GGUF"].gguf["total"] == pytest.approx(671e9, rel=0.01)
+    assert _total("ggml-org/gpt-oss-20b-GGUF") == pytest.approx(20.9e9, rel=0.01)
+    assert _total("bartowski/Llama-3.2-1B-Instruct-GGUF") == pytest.approx(1.236e9, rel=0.01)
+    assert _total("unsloth/DeepSeek-V3-0324-GGUF") == pytest.approx(671e9, rel=0.01)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +113,7 @@ def test_header_parses_and_counts_the_real_models_parameters(
     arch = _value(reader, "general.architecture")
     assert _value(reader, f"{arch}.block_count") == layers
     assert _params(reader) == pytest.approx(params, rel=0.01)
-    assert _params(reader) == CAT[repo_id].gguf["total"]
+    assert _params(reader) == _total(repo_id)
     assert len(_value(reader, "tokenizer.ggml.tokens")) == CAT[repo_id].vocab_size
 
 

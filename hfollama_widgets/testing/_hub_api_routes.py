@@ -26,9 +26,69 @@ from hfollama_widgets.testing.catalogue import CatalogueFile, CatalogueRepo
 if TYPE_CHECKING:
     from hfollama_widgets.testing.fake_hub import FakeHub
 
-EXPAND_PROPERTIES = ["author", "baseModels", "cardData", "childrenModelCount", "config", "createdAt", "disabled", "downloads", "downloadsAllTime", "evalResults", "gated", "gguf", "inference", "inferenceProviderMapping", "lastModified", "library_name", "likes", "mask_token", "model-index", "pipeline_tag", "private", "resourceGroup", "safetensors", "sha", "siblings", "spaces", "tags", "transformersInfo", "trendingScore", "usedStorage", "widgetData"]
-_DEFAULT_INFO = ["author", "sha", "lastModified", "private", "disabled", "gated", "pipeline_tag", "tags", "downloads", "library_name", "likes", "createdAt", "siblings", "usedStorage", "gguf", "cardData", "spaces"]
-_DEFAULT_LIST = ["likes", "trendingScore", "private", "downloads", "tags", "pipeline_tag", "library_name", "createdAt", "modelId"]
+EXPAND_PROPERTIES = [
+    "author",
+    "baseModels",
+    "cardData",
+    "childrenModelCount",
+    "config",
+    "createdAt",
+    "disabled",
+    "downloads",
+    "downloadsAllTime",
+    "evalResults",
+    "gated",
+    "gguf",
+    "inference",
+    "inferenceProviderMapping",
+    "lastModified",
+    "library_name",
+    "likes",
+    "mask_token",
+    "model-index",
+    "pipeline_tag",
+    "private",
+    "resourceGroup",
+    "safetensors",
+    "sha",
+    "siblings",
+    "spaces",
+    "tags",
+    "transformersInfo",
+    "trendingScore",
+    "usedStorage",
+    "widgetData",
+]
+_DEFAULT_INFO = [
+    "author",
+    "sha",
+    "lastModified",
+    "private",
+    "disabled",
+    "gated",
+    "pipeline_tag",
+    "tags",
+    "downloads",
+    "library_name",
+    "likes",
+    "createdAt",
+    "siblings",
+    "usedStorage",
+    "gguf",
+    "cardData",
+    "spaces",
+]
+_DEFAULT_LIST = [
+    "likes",
+    "trendingScore",
+    "private",
+    "downloads",
+    "tags",
+    "pipeline_tag",
+    "library_name",
+    "createdAt",
+    "modelId",
+]
 _SORTS = {
     "downloads": "downloads",
     "likes": "likes",
@@ -232,9 +292,8 @@ def tree(hub: FakeHub, req: Request) -> Response:
         return err
     prefix = unquote("/".join(req.segments[6:])).strip("/")
     recursive, expand = req.flag("recursive"), req.flag("expand")
-    if prefix and prefix not in repo.directories:
-        if repo.file(prefix) is None:
-            return hub_error(404, "EntryNotFound", f'{prefix} does not exist on "main"')
+    if prefix and prefix not in repo.directories and repo.file(prefix) is None:
+        return hub_error(404, "EntryNotFound", f'{prefix} does not exist on "main"')
     base = prefix + "/" if prefix else ""
     entries: list[dict[str, Any]] = []
     for d in repo.directories:
@@ -287,8 +346,8 @@ def refs(hub: FakeHub, req: Request) -> Response:
     repo = lookup(hub, req, files=False)
     if isinstance(repo, Response):
         return repo
-    return json_response({"branches": [{"name": "main", "ref": "refs/heads/main", "targetCommit": repo.sha}],
-                          "converts": [], "tags": []})  # fmt: skip
+    branch = {"name": "main", "ref": "refs/heads/main", "targetCommit": repo.sha}
+    return json_response({"branches": [branch], "converts": [], "tags": []})
 
 
 def search(hub: FakeHub, req: Request) -> Response:

@@ -28,7 +28,8 @@ NOT_AVAILABLE = (
     'The specified tag is not available in the repository. Please use another tag or "latest"'
 )
 SHARDED = (
-    'The specified tag is a sharded GGUF. Ollama does not support this yet. Please use another tag or "latest". '
+    "The specified tag is a sharded GGUF. Ollama does not support this yet. "
+    'Please use another tag or "latest". '
     "Follow this issue for progress: https://github.com/ollama/ollama/issues/5245"
 )
 SPLIT_ONLY = (

@@ -51,7 +51,8 @@ class CatalogueFile:
     @property
     def pointer_size(self) -> int:
         """Size of the Git LFS pointer file that stands for this file in git."""
-        text = f"version https://git-lfs.github.com/spec/v1\noid sha256:{self.sha256}\nsize {self.size}\n"
+        text = "version https://git-lfs.github.com/spec/v1\n"
+        text += f"oid sha256:{self.sha256}\nsize {self.size}\n"
         return len(text)
 
 
@@ -135,7 +136,7 @@ class Catalogue(Mapping[str, CatalogueRepo]):
     def __len__(self) -> int:
         return len(self._repos)
 
-    def get(self, repo_id: str, default: Any = None) -> Any:  # type: ignore[override]
+    def get(self, repo_id: str, default: Any = None) -> Any:
         """The repo (any letter case) or ``default``."""
         return self._repos.get(repo_id.lower(), default)
 

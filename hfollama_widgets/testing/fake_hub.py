@@ -128,8 +128,12 @@ class _Handler(BaseHTTPRequestHandler):
                 resp = json_response(
                     {"error": f"FakeHub internal error: {type(exc).__name__}"}, 500
                 )
+        # Logged before the answer goes out, so a client that got its response sees it logged;
+        # "bytes" is corrected if the client hangs up mid-body.
+        entry = fake._log(req, resp, 0 if req.method == "HEAD" else resp.length)
         sent = self._send(req, resp)
-        fake._log(req, resp, sent)
+        if req.method != "HEAD" and sent != resp.length:
+            fake._update_bytes(entry, sent)
 
     def _send(self, req: Request, resp: Response) -> int:
         self.send_response(resp.status)
@@ -256,14 +260,14 @@ class FakeHub:
     def requests(self) -> list[dict[str, Any]]:
         """A copy of the request log (thread-safe)."""
         with self._lock:
-            return list(self._requests)
+            return [dict(e) for e in self._requests]
 
     def clear_requests(self) -> None:
         """Empty the request log."""
         with self._lock:
             self._requests.clear()
 
-    def _log(self, req: Request, resp: Response, sent: int) -> None:
+    def _log(self, req: Request, resp: Response, sent: int) -> dict[str, Any]:
         entry = {
             "method": req.method,
             "path": req.path,
@@ -275,6 +279,11 @@ class FakeHub:
         }
         with self._lock:
             self._requests.append(entry)
+        return entry
+
+    def _update_bytes(self, entry: dict[str, Any], sent: int) -> None:
+        with self._lock:
+            entry["bytes"] = sent
 
     def _auth(self, header: str | None) -> Auth:
         if not header:

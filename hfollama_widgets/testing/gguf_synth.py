@@ -185,6 +185,7 @@ def _size_label(n: int) -> str:
 def _kv_blocks(repo: CatalogueRepo, file: CatalogueFile, kind: str) -> tuple[list[bytes], int]:
     """The KV pairs of a first shard or single file, serialized, and how many there are."""
     label = _label(file)
+    md: dict[str, Any]
     if kind == "mmproj":
         md = {"general.architecture": "clip", "general.type": "mmproj"}
         md |= _sidecar_metadata(repo, "mmproj")

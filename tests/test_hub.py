@@ -1,0 +1,377 @@
+"""Hub against FakeHub over real HTTP: listings of real-shaped repos, caching, search,
+auto-selection, every error, and the token never showing."""
+
+from __future__ import annotations
+
+import json
+import logging
+import socket
+from collections.abc import Iterator
+
+import pandas as pd
+import pytest
+
+import hfollama_widgets as hfw
+from hfollama_widgets.errors import (
+    GatedRepoError,
+    HubError,
+    HubUnreachableError,
+    InvalidModelRefError,
+    NoGGUFFilesError,
+    NoQuantFitsError,
+    QuantizationNotFoundError,
+    RepoNotFoundError,
+    RevisionNotFoundError,
+    SplitOnlyError,
+)
+from hfollama_widgets.hub import SEARCH_COLUMNS, Hub, RepoInfo
+from hfollama_widgets.listing import COLUMNS
+from hfollama_widgets.testing import FakeHub
+from hfollama_widgets.testing.catalogue import load_catalogue
+from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
+
+CAT = load_catalogue()
+L1B = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+GATED = "example-org/Gated-Llama-GGUF"
+PRIVATE = "example-org/Private-Model-GGUF"
+QWEN25 = "Qwen/Qwen2.5-7B-Instruct-GGUF"
+
+
+@pytest.fixture(autouse=True)
+def _no_ambient_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "HF_ENDPOINT"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture()
+def hub(fake_hub: FakeHub) -> Hub:
+    return Hub(endpoint=fake_hub.url, token=False)
+
+
+@pytest.fixture()
+def own() -> Iterator[FakeHub]:
+    with FakeHub() as fake:
+        yield fake
+
+
+def _trees(fake: FakeHub) -> list[dict]:
+    return [r for r in fake.requests if "/tree/" in r["path"]]
+
+
+def _sizes(repo_id: str) -> dict[str, int]:
+    return {f.path: f.size for f in CAT[repo_id].files}
+
+
+# --- listings -----------------------------------------------------------------------------
+
+
+def test_bartowski_listing(hub: Hub) -> None:
+    df = hub.list_gguf_files(L1B)
+    assert tuple(df.columns) == COLUMNS
+    gguf = {p: s for p, s in _sizes(L1B).items() if p.endswith(".gguf")}
+    assert len(df) == len(gguf) == 18
+    assert list(df["size_bytes"]) == sorted(df["size_bytes"])
+    assert dict(zip(df["filename"], df["size_bytes"], strict=True)) == gguf
+    row = df.set_index("quantization").loc["Q4_K_M"]
+    assert row["filename"] == "Llama-3.2-1B-Instruct-Q4_K_M.gguf" and row["shards"] == 1
+    assert row["size_gb"] == pytest.approx(row["size_bytes"] / 1e9)
+    assert row["size_gib"] == pytest.approx(row["size_bytes"] / 2**30)
+    assert row["model_ref"] == f"hf.co/{L1B}:Q4_K_M" and row["ollama_pullable"]
+    # Q4_0 and the ARM repacks share the Hub label Q4_0: separate rows, tagged by file name
+    q4_0 = df[df["quantization"].isin(["Q4_0", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8"])]
+    assert len(q4_0) == 4
+    assert set(q4_0["ollama_tag"]) == set(q4_0["filename"])
+    assert set(df["kind"]) == {"model"}
+    assert "F16" in set(df["quantization"])  # "...-f16.gguf"
+
+
+def test_dotted_lowercase_and_ud_names(hub: Hub) -> None:
+    mistral = hub.list_gguf_files("TheBloke/Mistral-7B-Instruct-v0.2-GGUF")
+    assert "Q4_K_M" in set(mistral["quantization"]) and len(mistral) == 12
+    qwen3 = hub.list_gguf_files("unsloth/Qwen3-4B-GGUF")
+    assert "UD-Q2_K_XL" in set(qwen3["quantization"])
+    ud = qwen3.set_index("quantization").loc["UD-Q2_K_XL"]
+    assert ud["model_ref"] == "hf.co/unsloth/Qwen3-4B-GGUF:UD-Q2_K_XL"
+    bf16 = qwen3.set_index("quantization").loc["BF16"]
+    assert bf16["shards"] == 2 and not bf16["ollama_pullable"] and bf16["model_ref"] is None
+    assert bf16["files"] == (
+        "BF16/Qwen3-4B-BF16-00001-of-00002.gguf",
+        "BF16/Qwen3-4B-BF16-00002-of-00002.gguf",
+    )
+
+
+def test_split_groups_sum_their_shards(hub: Hub) -> None:
+    df = hub.list_gguf_files(QWEN25).set_index("quantization")
+    sizes = _sizes(QWEN25)
+    q4km = df.loc["Q4_K_M"]
+    assert q4km["shards"] == 2 and q4km["filename"].endswith("-00001-of-00002.gguf")
+    assert q4km["size_bytes"] == sum(sizes[p] for p in q4km["files"])
+    assert not q4km["ollama_pullable"]
+    assert df.loc["Q4_0"]["ollama_pullable"] and df.loc["Q4_0"]["shards"] == 1
+    assert df.loc["F16"]["shards"] == 4  # "fp16"
+
+
+def test_sidecars_only_on_request(hub: Hub) -> None:
+    llava = hub.list_gguf_files("mys/ggml_llava-v1.5-7b")
+    assert "mmproj-model-f16.gguf" not in set(llava["filename"]) and len(llava) == 3
+    with_side = hub.list_gguf_files("mys/ggml_llava-v1.5-7b", include_sidecars=True)
+    assert with_side.set_index("filename").loc["mmproj-model-f16.gguf"]["kind"] == "mmproj"
+    moe = hub.list_gguf_files("unsloth/Qwen3-30B-A3B-GGUF", include_sidecars=True)
+    assert moe.set_index("filename").loc["imatrix_unsloth.gguf"]["kind"] == "imatrix"
+
+
+def test_one_tree_request_then_cached(own: FakeHub) -> None:
+    hub = Hub(endpoint=own.url, token=False)
+    hub.list_gguf_files(L1B)
+    (tree,) = _trees(own)
+    assert tree["query"].get("recursive") == ["True"] or tree["query"].get("recursive") == ["true"]
+    assert tree["query"].get("expand", ["False"])[0].lower() == "false"
+    hub.list_gguf_files(L1B, include_sidecars=True)
+    hub.auto_select(L1B)
+    assert len(_trees(own)) == 1
+    hub.list_gguf_files(L1B, refresh=True)
+    assert len(_trees(own)) == 2
+    hub.clear_cache(L1B)
+    hub.list_gguf_files(L1B)
+    assert len(_trees(own)) == 3
+    Hub(endpoint=own.url, token=False).list_gguf_files(L1B)  # another Hub: its own cache
+    assert len(_trees(own)) == 4
+    hub.list_gguf_files(L1B, revision=CAT[L1B].sha)  # another revision: another key
+    assert len(_trees(own)) == 5
+
+
+def test_pagination_is_followed(own: FakeHub) -> None:
+    df = Hub(endpoint=own.url, token=False).list_gguf_files("example-org/Many-Files-GGUF")
+    assert set(df["filename"]) == {
+        "Many-Files-Q8_0.gguf",
+        "weights/Many-Files-Q4_K_M.gguf",
+        "weights/Many-Files-Q2_K.gguf",
+    }
+    assert len(_trees(own)) == 2
+
+
+def test_xss_names_are_data(hub: Hub) -> None:
+    df = hub.list_gguf_files("example-org/XSS-Test-GGUF")
+    assert "XSS-<img src=x onerror=window.__xss=1>-Q4_K_M.gguf" in set(df["filename"])
+
+
+# --- model info / search ------------------------------------------------------------------
+
+
+def test_model_info(hub: Hub) -> None:
+    info = hub.model_info("unsloth/Qwen3-30B-A3B-GGUF")
+    repo = CAT["unsloth/Qwen3-30B-A3B-GGUF"]
+    assert isinstance(info, RepoInfo)
+    assert (info.id, info.author, info.downloads, info.likes) == (
+        repo.id,
+        "unsloth",
+        repo.downloads,
+        repo.likes,
+    )
+    assert info.architecture == "qwen3moe" and info.context_length == 40960
+    assert info.parameters == pytest.approx(30.5e9, rel=0.01)
+    assert info.gated is False and info.private is False and info.license == "apache-2.0"
+    assert info.last_modified is not None and info.last_modified.year == 2025
+    data = info.to_dict()
+    json.dumps(data)
+    assert (
+        data["last_modified"].startswith("2025-06-02")
+        and "<think>" in data["gguf"]["chat_template"]
+    )
+
+
+def test_model_info_of_gated_and_non_gguf(hub: Hub) -> None:
+    assert hub.model_info(GATED).gated == "manual"
+    bert = hub.model_info("google-bert/bert-base-uncased")
+    assert bert.gguf is None and bert.parameters is None and bert.pipeline_tag == "fill-mask"
+
+
+def test_search_models(hub: Hub) -> None:
+    df = hub.search_models(sort="likes", limit=50)
+    assert tuple(df.columns) == SEARCH_COLUMNS
+    public_gguf = {r.id: r.likes for r in CAT.values() if "gguf" in r.tags and not r.private}
+    assert set(df["id"]) == set(public_gguf)
+    assert list(df["likes"]) == sorted(public_gguf.values(), reverse=True)
+    top = hub.search_models(limit=3)
+    assert len(top) == 3 and list(top["downloads"]) == sorted(top["downloads"], reverse=True)
+    qwen = hub.search_models("qwen3")
+    assert set(qwen["id"]) == {"unsloth/Qwen3-4B-GGUF", "unsloth/Qwen3-30B-A3B-GGUF"}
+    assert set(hub.search_models(author="bartowski")["author"]) == {"bartowski"}
+    assert hub.search_models("no-such-model-anywhere").empty
+    assert PRIVATE not in set(hub.search_models(author="example-org")["id"])
+    with pytest.raises(ValueError):
+        hub.search_models(sort="popularity")
+
+
+def test_search_sees_private_repos_with_a_token(fake_hub: FakeHub) -> None:
+    authed = Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+    assert PRIVATE in set(authed.search_models(author="example-org")["id"])
+
+
+# --- auto_select ----------------------------------------------------------------------------
+
+
+def test_auto_select(hub: Hub) -> None:
+    ref, row = hub.auto_select(L1B)
+    assert ref == f"hf.co/{L1B}:Q4_K_M" and row["quantization"] == "Q4_K_M"
+    ref, row = hub.auto_select(L1B, max_size_gb=0.72)
+    assert row["size_bytes"] <= 0.72e9 and row["quantization"] == "Q4_K_S"
+    ref, _ = hub.auto_select(L1B, quantization="q8_0")
+    assert ref == f"hf.co/{L1B}:Q8_0"
+    ref, _ = hub.auto_select(QWEN25)  # Q4_K_M is split: the next preferred single file
+    assert ref.startswith(f"hf.co/{QWEN25}:") and ":Q4_K_M" not in ref
+
+
+def test_auto_select_errors(hub: Hub) -> None:
+    with pytest.raises(QuantizationNotFoundError) as missing:
+        hub.auto_select(L1B, quantization="Q2_K")
+    assert "Q4_K_M" in str(missing.value)
+    with pytest.raises(NoQuantFitsError) as small:
+        hub.auto_select(L1B, max_size_gb=0.1)
+    assert small.value.repo_id == L1B
+    with pytest.raises(SplitOnlyError):
+        hub.auto_select("unsloth/DeepSeek-V3-0324-GGUF")
+    with pytest.raises(NoGGUFFilesError):
+        hub.auto_select("google-bert/bert-base-uncased")
+
+
+# --- errors -------------------------------------------------------------------------------
+
+
+def test_repo_not_found_and_private(hub: Hub, fake_hub: FakeHub) -> None:
+    with pytest.raises(RepoNotFoundError) as exc:
+        hub.list_gguf_files("nobody/nothing-here")
+    assert exc.value.repo_id == "nobody/nothing-here" and fake_hub.url in str(exc.value)
+    with pytest.raises(RepoNotFoundError) as private:
+        hub.list_gguf_files(PRIVATE)
+    assert "HF_TOKEN" in str(private.value)
+    with pytest.raises(RepoNotFoundError):
+        hub.model_info(PRIVATE)
+    assert len(Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN).list_gguf_files(PRIVATE)) == 2
+
+
+def test_gated(hub: Hub, fake_hub: FakeHub) -> None:
+    with pytest.raises(GatedRepoError) as exc:
+        hub.list_gguf_files(GATED)
+    msg = str(exc.value)
+    assert (
+        f"https://huggingface.co/{GATED}" in msg
+        and "HF_TOKEN" in msg
+        and exc.value.repo_id == GATED
+    )
+    with pytest.raises(GatedRepoError) as no_access:
+        Hub(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).list_gguf_files(GATED)
+    assert "not been granted" in str(no_access.value)
+    assert len(Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN).list_gguf_files(GATED)) == 2
+
+
+def test_revision_not_found(hub: Hub) -> None:
+    with pytest.raises(RevisionNotFoundError) as exc:
+        hub.list_gguf_files(L1B, revision="v99")
+    assert "v99" in str(exc.value) and exc.value.repo_id == L1B
+
+
+def test_no_gguf_files(hub: Hub) -> None:
+    with pytest.raises(NoGGUFFilesError) as exc:
+        hub.list_gguf_files("google-bert/bert-base-uncased")
+    assert "safetensors" in str(exc.value) and "search_models" in str(exc.value)
+
+
+def test_invalid_repo_id_sends_nothing(own: FakeHub) -> None:
+    hub = Hub(endpoint=own.url, token=False)
+    for bad in ("no-slash", "a/b/c", "owner/name--x", "owner/.git"):
+        with pytest.raises(InvalidModelRefError):
+            hub.list_gguf_files(bad)
+        with pytest.raises(InvalidModelRefError):
+            hub.model_info(bad)
+    assert own.requests == []
+
+
+def test_unreachable_hub_names_the_endpoint() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed when the block ends: nothing listens there
+    endpoint = f"http://127.0.0.1:{port}"
+    hub = Hub(endpoint=endpoint, token=False)
+    for call in (
+        lambda: hub.list_gguf_files(L1B),
+        lambda: hub.model_info(L1B),
+        lambda: hub.search_models("x"),
+    ):
+        with pytest.raises(HubUnreachableError) as exc:
+            call()
+        assert endpoint in str(exc.value) and "HF_ENDPOINT" in str(exc.value)
+
+
+def test_unknown_token_is_reported_as_such(fake_hub: FakeHub) -> None:
+    with pytest.raises(HubError) as exc:
+        Hub(endpoint=fake_hub.url, token="hf_unknownToken0000000").list_gguf_files(L1B)
+    assert type(exc.value) is HubError and "token" in str(exc.value).lower()
+
+
+@pytest.mark.parametrize(
+    "secret", ["hf_SecretTokenValue1234567890", "plain-secret-not-hf-shaped-42"]
+)
+def test_token_never_appears(secret: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    with FakeHub(tokens=(secret,), no_access_tokens=()) as fake:
+        hub = Hub(endpoint=fake.url, token=secret)
+        assert secret not in repr(hub)
+        assert len(hub.list_gguf_files(PRIVATE)) == 2  # the token works...
+        assert hub._auth_headers()["authorization"] == f"Bearer {secret}"
+        errors: list[HubError] = []
+        for call in (
+            lambda: hub.list_gguf_files("nobody/nothing"),
+            lambda: hub.list_gguf_files(L1B, revision="nope"),
+            lambda: Hub(endpoint=fake.url, token=secret + "x").list_gguf_files(GATED),
+            lambda: hub.auto_select(L1B, quantization="Q1_0"),
+        ):
+            with pytest.raises(HubError) as exc:
+                call()
+            errors.append(exc.value)
+        text = " ".join(f"{e} {e!r} {json.dumps(e.to_dict())}" for e in errors)
+        assert secret not in text
+        assert secret not in caplog.text
+        assert secret not in json.dumps(fake.requests)
+
+
+# --- environment and the default hub -----------------------------------------------------
+
+
+def test_env_is_read_at_call_time(fake_hub: FakeHub, monkeypatch: pytest.MonkeyPatch) -> None:
+    hub = Hub()
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    assert hub.endpoint == fake_hub.url
+    with pytest.raises(RepoNotFoundError):
+        hub.list_gguf_files(PRIVATE)
+    monkeypatch.setenv("HF_TOKEN", DEFAULT_TOKEN)
+    assert len(hub.list_gguf_files(PRIVATE)) == 2
+    assert hub._auth_headers()["authorization"] == f"Bearer {DEFAULT_TOKEN}"
+    assert "authorization" not in Hub(endpoint=fake_hub.url, token=False)._auth_headers()
+
+
+def test_default_hub_and_module_functions(fake_hub: FakeHub) -> None:
+    previous = hfw.default_hub()
+    try:
+        mine = Hub(endpoint=fake_hub.url, token=False)
+        hfw.set_default_hub(mine)
+        assert hfw.default_hub() is mine
+        assert isinstance(hfw.list_gguf_files(L1B), pd.DataFrame)
+        assert hfw.model_info(L1B).id == L1B
+        assert hfw.auto_select(L1B)[0] == f"hf.co/{L1B}:Q4_K_M"
+        assert not hfw.search_models("llama").empty
+        hfw.set_default_hub(None)
+        assert hfw.default_hub() is not mine
+    finally:
+        hfw.set_default_hub(previous)
+
+
+def test_file_url_reads_through_the_range_api(fake_hub: FakeHub) -> None:
+    import httpx
+
+    hub = Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+    url = hub.file_url(GATED, "Gated-Llama-3.2-1B-Q4_K_M.gguf")
+    assert url == f"{fake_hub.url}/{GATED}/resolve/main/Gated-Llama-3.2-1B-Q4_K_M.gguf"
+    r = httpx.get(url, headers={**hub._auth_headers(), "Range": "bytes=0-3"})
+    assert r.status_code == 206 and r.content == b"GGUF"
+    assert httpx.get(url, headers={"Range": "bytes=0-3"}).status_code == 401
