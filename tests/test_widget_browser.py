@@ -164,14 +164,27 @@ def test_invalid_repo_id_is_refused_before_any_request(hub: Any) -> None:
     assert browser.status == "empty"
 
 
-def test_cell_returns_at_once(fake_hub: Any) -> None:
-    # FakeHub answers fast; a dead port with a long connect timeout would hang a sync call.
-    start = time.monotonic()
-    browser = GGUFBrowser(LLAMA, hub=hfw.Hub(endpoint=fake_hub.url))
-    elapsed = time.monotonic() - start
-    assert browser.status in ("loading", "ready")
-    browser.wait()
-    print(f"GGUFBrowser() returned in {elapsed * 1000:.1f} ms")
+def test_cell_returns_at_once_and_kernel_stays_usable() -> None:
+    from hfollama_widgets.testing import FakeHub
+
+    with FakeHub(latency=0.4) as slow:  # every Hub answer takes 0.4 s
+        hub = hfw.Hub(endpoint=slow.url)
+        start = time.monotonic()
+        browser = GGUFBrowser(LLAMA, hub=hub, hardware=False)
+        returned = time.monotonic() - start
+        # the constructor came back before the first Hub answer could have arrived
+        assert browser.status == "loading"
+        assert browser.rows == []
+        # the kernel thread is free: other widget work runs meanwhile
+        browser.set_state({"filter_text": "q4"})
+        assert browser.filter_text == "q4"
+        browser.wait()
+        print(
+            f"GGUFBrowser() returned in {returned * 1000:.1f} ms; loaded after "
+            f"{time.monotonic() - start:.2f} s"
+        )
+    assert browser.status == "ready"
+    assert browser.rows
 
 
 # --- selection, filters, sort ---------------------------------------------------------------

@@ -234,9 +234,16 @@ def test_search_then_pick(notebook: Any, fake_hub: Any, fake_ollama: Any) -> Non
     result = root.locator(f'[data-testid="search-result"][data-repo="{LLAMA}"]')
     result.wait_for()
     nb.screenshot("browser-search", root)
-    result.click()
+    fake_hub.latency = 1.0  # a slow Hub: the loading state shows and the kernel stays free
+    try:
+        result.click()
+        root.get_by_test_id("browser-status").filter(has_text="Loading").wait_for()
+        assert nb.eval("b.status") == "'loading'"  # the kernel answers while loading
+        nb.screenshot("browser-loading", root)
+    finally:
+        fake_hub.latency = 0.0
     nb.eval_until("b.repo_id", repr(LLAMA))
-    nb.eval_until("b.status", "'ready'")
+    nb.eval_until("b.status", "'ready'", timeout=60)
     _wait_rows(nb, root)
     nb.assert_no_errors()
 
