@@ -83,7 +83,8 @@ def test_reply_streams_progressively(
     while time.monotonic() < deadline and len(set(lengths)) < 4:
         lengths.append(len(content.inner_text()))
         time.sleep(0.15)
-    assert len(set(lengths)) >= 4 and lengths == sorted(lengths), lengths  # grows while streaming
+    # grows while streaming (markdown may hide a "**" now and then, so not strictly monotonic)
+    assert len(set(lengths)) >= 4 and lengths[-1] > lengths[0], lengths
     assert nb.output(1).get_by_test_id("stop").is_visible()
     assert not nb.output(1).get_by_test_id("send").is_visible()
     nb.screenshot(f"chat-streaming-{ui}", nb.output(1))
@@ -103,7 +104,6 @@ def test_stop_keeps_partial(notebook: Any, fake_ollama: Any, ollama_url: str) ->
     nb: NotebookSession = notebook(chat_cells(ollama_url))
     type_and_send(nb, "Write a very long story")
     live = wait_state(nb, "streaming")
-    live.get_by_test_id("content").filter(has_text="").wait_for()
     nb.page.wait_for_function(
         "el => el.innerText.length > 10", arg=live.get_by_test_id("content").element_handle()
     )
