@@ -11,7 +11,8 @@
 #   make clean   remove build output, caches and test artifacts (distclean: also .venv, node_modules)
 #
 # Variables: PYTHON (interpreter that creates .venv, default python3), PYTEST_ARGS (extra
-# pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"').
+# pytest arguments, e.g. make test PYTEST_ARGS='-m "not browser"'), DEMO_ARGS (options of
+# `hfollama demo`, e.g. make demo DEMO_ARGS="--offline --no-browser").
 
 PYTHON = python3
 VENV = .venv
@@ -19,11 +20,12 @@ VPY = $(VENV)/bin/python
 NPM = npm
 CHROMIUM = /usr/bin/chromium
 PYTEST_ARGS =
+DEMO_ARGS =
 
 .PHONY: setup install test demo lint format build clean distclean chromium help
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,16p' Makefile
 
 setup: install chromium
 	@echo "== setup done =="
@@ -73,7 +75,7 @@ test: setup
 	@sh scripts/test.sh $(VENV) $(PYTEST_ARGS)
 
 demo: install
-	$(VENV)/bin/hfollama demo
+	$(VENV)/bin/hfollama demo $(DEMO_ARGS)
 
 lint: $(VENV)/.installed
 	$(VPY) -m ruff check .
