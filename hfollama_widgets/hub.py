@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import threading
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
 import pandas as pd
@@ -30,6 +30,9 @@ from hfollama_widgets._repo_info import RepoInfo
 from hfollama_widgets.errors import NoGGUFFilesError
 from hfollama_widgets.listing import gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
+
+if TYPE_CHECKING:
+    from hfollama_widgets.hardware import Hardware
 
 __all__ = [
     "SEARCH_COLUMNS",
@@ -159,10 +162,16 @@ class Hub:
         revision: str = "main",
         include_sidecars: bool = False,
         refresh: bool = False,
+        hardware: Hardware | bool | None = None,
+        context_length: int | None = None,
+        kv_cache_type: str = "f16",
     ) -> pd.DataFrame:
         """One row per GGUF file group of the repo, sorted by size (columns: docs/architecture.md).
 
         One recursive tree request (1000 entries a page; ``Link`` pages followed beyond).
+        With ``hardware`` (a :class:`~hfollama_widgets.hardware.Hardware`, or ``True`` to detect
+        this machine) the memory-estimate and fit columns of
+        :func:`~hfollama_widgets.memory.add_fit_columns` are added (one header read by Range).
         Raises :class:`~hfollama_widgets.errors.NoGGUFFilesError` when there is no ``.gguf``
         model file, and the Hub errors (not found, gated, revision, unreachable).
         """
@@ -182,6 +191,13 @@ class Hub:
             )
         if not include_sidecars:
             df = df[df["kind"] == "model"].reset_index(drop=True)
+        if hardware is not None and hardware is not False:
+            from hfollama_widgets.memory import fit_listing
+
+            df = fit_listing(
+                df, repo_id, hardware, hub=self, revision=revision,
+                context_length=context_length, kv_cache_type=kv_cache_type,
+            )  # fmt: skip
         return df
 
     def model_info(
@@ -269,14 +285,30 @@ class Hub:
         quantization: str | None = None,
         max_size_gb: float | None = None,
         revision: str = "main",
+        hardware: Hardware | bool | None = None,
+        context_length: int | None = None,
+        kv_cache_type: str = "f16",
     ) -> tuple[str, pd.Series]:
         """``(model_ref, row)`` of the quant to pull: ``quantization`` if given, else the first
         of the default preference (Q4_K_M first) within ``max_size_gb``; never a split file.
 
+        With ``hardware`` (and no ``quantization``), only quants of the best fit tier for that
+        machine are candidates (:func:`~hfollama_widgets.memory.select_fitting_row`).
         Raises the selection errors of :func:`~hfollama_widgets.listing.select_row`.
         """
         df = self.list_gguf_files(repo_id, revision=revision)
-        row = select_row(df, repo_id=repo_id, quantization=quantization, max_size_gb=max_size_gb)
+        if hardware is not None and hardware is not False and quantization is None:
+            from hfollama_widgets.memory import select_fitting_row
+
+            row = select_fitting_row(
+                df, repo_id=repo_id, hardware=hardware, hub=self, revision=revision,
+                context_length=context_length, kv_cache_type=kv_cache_type,
+                max_size_gb=max_size_gb,
+            )  # fmt: skip
+        else:
+            row = select_row(
+                df, repo_id=repo_id, quantization=quantization, max_size_gb=max_size_gb
+            )
         return str(row["model_ref"]), row
 
     def clear_cache(self, repo_id: str | None = None) -> None:

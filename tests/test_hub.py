@@ -235,6 +235,21 @@ def test_auto_select_errors(hub: Hub) -> None:
         hub.auto_select("google-bert/bert-base-uncased")
 
 
+def test_hardware_aware_listing_and_selection(hub: Hub) -> None:
+    from hfollama_widgets.hardware import Hardware
+
+    df = hub.list_gguf_files(L1B, hardware=Hardware(ram_gb=64), context_length=4096)
+    assert {"fit", "est_memory_bytes", "effective_bpw"} <= set(df.columns)
+    assert set(df["fit"]) == {"fits_in_ram"}
+    assert (df["est_memory_bytes"] > df["size_bytes"]).all()
+    ref, _ = hub.auto_select(L1B, hardware=Hardware(ram_gb=64))
+    assert ref == f"hf.co/{L1B}:Q4_K_M"
+    _, row = hub.auto_select(L1B, hardware=Hardware(ram_gb=64, vram_gb=0.8), context_length=2048)
+    assert row["size_bytes"] < 0.8e9  # the preferred quant that still fits the GPU
+    with pytest.raises(NoQuantFitsError):
+        hub.auto_select(L1B, hardware=Hardware(ram_gb=0.3))
+
+
 # --- errors -------------------------------------------------------------------------------
 
 
