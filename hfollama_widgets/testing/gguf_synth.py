@@ -260,7 +260,7 @@ def _build_header(repo: CatalogueRepo, file: CatalogueFile) -> tuple[bytes, int]
 
 _cache_lock = threading.Lock()
 _header_cache: OrderedDict[tuple[str, str, str], tuple[bytes, int]] = OrderedDict()
-_CACHE_MAX = 48
+_CACHE_MAX = 16  # headers of big-vocabulary models weigh several MB each
 
 
 def _cached(repo: CatalogueRepo, file: CatalogueFile) -> tuple[bytes, int]:
