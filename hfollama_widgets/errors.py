@@ -7,6 +7,8 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
     ├── InvalidModelRefError (also ValueError)      bad repo id / model reference
     ├── HubError                                     Hugging Face Hub side
     │   ├── HubUnreachableError
+    │   ├── InvalidTokenError                        401: the token was rejected
+    │   ├── RateLimitedError                         429: too many requests
     │   ├── RepoNotFoundError
     │   ├── GatedRepoError                           401/403: accept terms, set HF_TOKEN
     │   ├── RevisionNotFoundError
@@ -21,6 +23,7 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
         ├── OllamaConnectionError                    server not running / unreachable
         ├── OllamaTimeoutError
         ├── OllamaProtocolError                      malformed line / unexpected body
+        ├── ChatBusyError                            a reply is still streaming in a ChatWidget
         └── OllamaResponseError (.status_code, .error)
             ├── ModelNotFoundError                   404: pull it first
             ├── OllamaServerError                    HTTP 5xx
@@ -41,6 +44,7 @@ import os
 import re
 
 __all__ = [
+    "ChatBusyError",
     "EntryNotFoundError",
     "GGUFParseError",
     "GatedRepoError",
@@ -49,6 +53,7 @@ __all__ = [
     "HubUnreachableError",
     "IncompletePullError",
     "InvalidModelRefError",
+    "InvalidTokenError",
     "ManifestNotFoundError",
     "ModelNotFoundError",
     "NoGGUFFilesError",
@@ -62,6 +67,7 @@ __all__ = [
     "PrivateRepoAuthError",
     "PullError",
     "QuantizationNotFoundError",
+    "RateLimitedError",
     "RepoNotFoundError",
     "RevisionNotFoundError",
     "SelectionError",
@@ -130,6 +136,14 @@ class HubUnreachableError(HubError):
     """The Hub endpoint could not be reached (network down, wrong ``HF_ENDPOINT``)."""
 
 
+class InvalidTokenError(HubError):
+    """The Hub rejected the token (HTTP 401 "Invalid credentials"): make a new one, set HF_TOKEN."""
+
+
+class RateLimitedError(HubError):
+    """The Hub answered 429: too many requests from this address; wait, or sign in with a token."""
+
+
 class RepoNotFoundError(HubError):
     """The repository does not exist (or is private and no valid token was sent)."""
 
@@ -189,8 +203,12 @@ class OllamaProtocolError(OllamaError):
     """The server sent something that is not the Ollama protocol (a malformed NDJSON line)."""
 
 
+class ChatBusyError(OllamaError):
+    """A ChatWidget is still streaming a reply: wait for it (``chat.wait()``) or stop it first."""
+
+
 class OllamaResponseError(OllamaError):
-    """The server answered with an error: ``status_code`` (-1 inside a stream) and ``error`` text."""
+    """The server answered an error: ``status_code`` (-1 inside a stream) and ``error`` text."""
 
     def __init__(
         self,
