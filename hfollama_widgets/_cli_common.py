@@ -47,7 +47,6 @@ EXIT_CODES_HELP = """Exit codes:
   130  interrupted (Ctrl-C)"""
 
 
-
 def exit_code_for(exc: HFOllamaError) -> int:
     """The exit code for one of our errors.
 

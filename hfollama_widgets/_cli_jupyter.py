@@ -20,16 +20,16 @@ import sys
 import tempfile
 import time
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 
-from hfollama_widgets.demo import free_port
+from hfollama_widgets.demo import DemoPlan, free_port
 from hfollama_widgets.errors import HFOllamaError
 
-__all__ = ["JupyterLab", "find_notebook", "start_jupyter"]
+__all__ = ["JupyterLab", "find_notebook", "run_demo", "start_jupyter"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where a copy of the packaged notebooks goes when the package is not a source checkout.
@@ -215,3 +215,58 @@ def start_jupyter(
             start_new_session=True,  # Ctrl-C reaches us only; we stop it (and its group)
         )
     return JupyterLab(process, f"http://127.0.0.1:{port}", token, notebook, log_path, tmp)
+
+
+# --- the demo -----------------------------------------------------------------------------
+
+
+def run_demo(
+    plan: DemoPlan,
+    *,
+    notebook: str | os.PathLike[str] | None = None,
+    port: int | None = None,
+    open_browser: bool = True,
+    token: str | None = None,
+    say: Callable[[str], None] = print,
+) -> int:
+    """Start what ``plan`` asks for, then JupyterLab on the quickstart; block until Ctrl-C.
+
+    Returns JupyterLab's exit code (0 after Ctrl-C). Stand-ins and JupyterLab are stopped on
+    the way out, whatever happens; SIGTERM is handled like Ctrl-C.
+    """
+    import webbrowser
+
+    path = find_notebook(notebook)
+    for line in plan.messages():
+        say(line)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def _terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
+    stand_ins = lab = None
+    try:
+        stand_ins = plan.start_stand_ins()
+        lab = start_jupyter(path, plan.env(), port=port, token=token)
+        say(f"JupyterLab: starting on {lab.url} (notebook {path}) ...")
+        lab.wait_ready()
+        say(f"JupyterLab: ready -> {lab.lab_url}")
+        say("Press Ctrl-C to stop JupyterLab and the stand-ins.")
+        if open_browser:
+            webbrowser.open(lab.lab_url)
+        code = lab.wait()
+        say(f"JupyterLab exited (code {code}).")
+        return code
+    except KeyboardInterrupt:
+        say("Stopping JupyterLab" + (" and the stand-ins" if stand_ins else "") + " ...")
+        return 0
+    finally:
+        try:
+            if lab is not None:
+                lab.stop()
+            if stand_ins is not None:
+                stand_ins.stop()
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        say("Stopped.")

@@ -1,7 +1,7 @@
 """``hfollama``: explore, pull and chat with Hugging Face GGUF models through Ollama.
 
 >>> from click.testing import CliRunner
->>> CliRunner().invoke(cli, ["--help"]).output.splitlines()[0]
+>>> CliRunner().invoke(cli, ["--help"], prog_name="hfollama").output.splitlines()[0]
 'Usage: hfollama [OPTIONS] COMMAND [ARGS]...'
 """
 
@@ -324,7 +324,7 @@ def fake_servers(hub_port: int, ollama_port: int, pull_speed: float, token_rate:
     Prints their URLs and the HF_ENDPOINT / OLLAMA_HOST values to export elsewhere. The
     Ollama stand-in pulls hf.co/... from the Hub stand-in; its models are simulated.
     """
-    from hfollama_widgets.demo import serve_stand_ins
+    from hfollama_widgets._cli_stand_ins import serve_stand_ins
 
     serve_stand_ins(
         hub_port=hub_port,
@@ -362,8 +362,8 @@ def demo(
     otherwise the bundled stand-ins start on loopback (and the output says so). Ctrl-C stops
     JupyterLab and the stand-ins.
     """
-    from hfollama_widgets._cli_jupyter import find_notebook
-    from hfollama_widgets.demo import plan_demo, run_demo
+    from hfollama_widgets._cli_jupyter import find_notebook, run_demo
+    from hfollama_widgets.demo import plan_demo
 
     plan = plan_demo(services.host, services.hf_endpoint, offline=offline)
     if dry_run:

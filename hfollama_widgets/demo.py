@@ -7,7 +7,8 @@ Start-up in small steps, each usable (and testable) on its own:
 2. :func:`plan_demo` -> :class:`DemoPlan`: which services to use, their URLs, what to tell the
    user, and the environment for JupyterLab (``plan.env()``).
 3. :class:`StandIns`: the FakeHub + FakeOllama the plan asks for, on loopback.
-4. :func:`run_demo`: JupyterLab on ``notebooks/quickstart.ipynb`` with that environment.
+4. :func:`hfollama_widgets._cli_jupyter.run_demo`: JupyterLab on ``notebooks/quickstart.ipynb``
+   with that environment (``hfollama demo``).
 
 The rule: both real services when both answer; otherwise both stand-ins. A stand-in Ollama
 can only pull from a registry it can reach, and a real Ollama pulls ``hf.co/…`` from the real
@@ -27,17 +28,16 @@ import os
 import socket
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from hfollama_widgets._cli_stand_ins import DEMO_PULL_SPEED, StandIns
 from hfollama_widgets.ollama._host import parse_host
 
 if TYPE_CHECKING:
     from hfollama_widgets.hub import Hub
     from hfollama_widgets.ollama import Client
-    from hfollama_widgets.testing import FakeHub, FakeOllama
 
 __all__ = [
     "DEFAULT_HF_ENDPOINT",
@@ -55,8 +55,6 @@ __all__ = [
 ]
 
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
-#: Simulated pull speed of the demo's stand-in Ollama (bytes/s): a 0.8 GB pull takes ~4 s.
-DEMO_PULL_SPEED = 2e8
 #: Set to "1" in the kernel's environment when OLLAMA_HOST / HF_ENDPOINT are stand-ins.
 STAND_INS_ENV = "HFOLLAMA_STAND_INS"
 _TOKEN_VARS = ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN")
@@ -273,80 +271,6 @@ def plan_demo(
     )
 
 
-# --- the stand-ins ----------------------------------------------------------------------
-
-
-class StandIns:
-    """A FakeHub and a FakeOllama that pulls ``hf.co/…`` from it, on loopback.
-
-    >>> with StandIns() as s:
-    ...     s.ollama_url.startswith("http://127.0.0.1:") and s.hub_url != s.ollama_url
-    True
-    """
-
-    def __init__(
-        self,
-        *,
-        hub_port: int = 0,
-        ollama_port: int = 0,
-        pull_speed: float = DEMO_PULL_SPEED,
-        token_rate: float = 60.0,
-    ) -> None:
-        self.hub_port, self.ollama_port = hub_port, ollama_port
-        self.pull_speed, self.token_rate = pull_speed, token_rate
-        self.hub: FakeHub | None = None
-        self.ollama: FakeOllama | None = None
-
-    def start(self) -> StandIns:
-        """Start both (idempotent); the Hub first, so the Ollama stand-in can pull from it."""
-        from hfollama_widgets.testing import FakeHub, FakeOllama
-
-        if self.hub is None:
-            self.hub = FakeHub(port=self.hub_port).start()
-        if self.ollama is None:
-            try:
-                self.ollama = FakeOllama(
-                    hub=self.hub,
-                    port=self.ollama_port,
-                    pull_speed=self.pull_speed,
-                    token_rate=self.token_rate,
-                ).start()
-            except BaseException:
-                self.stop()
-                raise
-        return self
-
-    @property
-    def hub_url(self) -> str:
-        """The FakeHub's URL (use as HF_ENDPOINT)."""
-        if self.hub is None:
-            raise RuntimeError("StandIns are not running: call start()")
-        return self.hub.url
-
-    @property
-    def ollama_url(self) -> str:
-        """The FakeOllama's URL (use as OLLAMA_HOST)."""
-        if self.ollama is None:
-            raise RuntimeError("StandIns are not running: call start()")
-        return self.ollama.url
-
-    def stop(self) -> None:
-        """Stop both (idempotent)."""
-        ollama, hub, self.ollama, self.hub = self.ollama, self.hub, None, None
-        if ollama is not None:
-            ollama.stop()
-        if hub is not None:
-            hub.stop()
-
-    def __enter__(self) -> StandIns:
-        return self.start()
-
-    def __exit__(
-        self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
-
-
 # --- notebooks --------------------------------------------------------------------------
 
 
@@ -434,96 +358,3 @@ def connect(
         os.environ[STAND_INS_ENV] = "1"
         set_default_hub(_CONNECTED.hub)
     return _CONNECTED
-
-
-# --- the demo -----------------------------------------------------------------------------
-
-
-def run_demo(
-    plan: DemoPlan,
-    *,
-    notebook: str | os.PathLike[str] | None = None,
-    port: int | None = None,
-    open_browser: bool = True,
-    token: str | None = None,
-    say: Callable[[str], None] = print,
-) -> int:
-    """Start what ``plan`` asks for, then JupyterLab on the quickstart; block until Ctrl-C.
-
-    Returns JupyterLab's exit code (0 after Ctrl-C). Stand-ins and JupyterLab are stopped on
-    the way out, whatever happens; SIGTERM is handled like Ctrl-C.
-    """
-    import signal
-    import webbrowser
-
-    from hfollama_widgets._cli_jupyter import find_notebook, start_jupyter
-
-    path = find_notebook(notebook)
-    for line in plan.messages():
-        say(line)
-    previous = signal.getsignal(signal.SIGTERM)
-
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, _terminate)
-    stand_ins = lab = None
-    try:
-        stand_ins = plan.start_stand_ins()
-        lab = start_jupyter(path, plan.env(), port=port, token=token)
-        say(f"JupyterLab: starting on {lab.url} (notebook {path}) ...")
-        lab.wait_ready()
-        say(f"JupyterLab: ready -> {lab.lab_url}")
-        say("Press Ctrl-C to stop JupyterLab and the stand-ins.")
-        if open_browser:
-            webbrowser.open(lab.lab_url)
-        code = lab.wait()
-        say(f"JupyterLab exited (code {code}).")
-        return code
-    except KeyboardInterrupt:
-        say("Stopping JupyterLab" + (" and the stand-ins" if stand_ins else "") + " ...")
-        return 0
-    finally:
-        try:
-            if lab is not None:
-                lab.stop()
-            if stand_ins is not None:
-                stand_ins.stop()
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        say("Stopped.")
-
-
-def serve_stand_ins(
-    *,
-    hub_port: int = 0,
-    ollama_port: int = 0,
-    pull_speed: float = DEMO_PULL_SPEED,
-    token_rate: float = 60.0,
-    say: Callable[[str], None] = print,
-) -> None:
-    """Run the stand-ins until Ctrl-C (or SIGTERM), printing their URLs and the exports."""
-    import signal
-    import threading
-
-    from hfollama_widgets.testing.catalogue import load_catalogue
-
-    def _terminate(signum: int, frame: object) -> None:
-        raise KeyboardInterrupt
-
-    previous = signal.signal(signal.SIGTERM, _terminate)
-    try:
-        with StandIns(
-            hub_port=hub_port, ollama_port=ollama_port, pull_speed=pull_speed, token_rate=token_rate
-        ) as s:
-            say(f"FakeHub:    {s.hub_url}  ({len(load_catalogue())} offline repos)")
-            say(f"FakeOllama: {s.ollama_url}  (simulated models, pulls hf.co/... from the FakeHub)")
-            say("Use them from another shell:")
-            say(f"  export HF_ENDPOINT={s.hub_url}")
-            say(f"  export OLLAMA_HOST={s.ollama_url}")
-            say("Press Ctrl-C to stop.")
-            threading.Event().wait()
-    except KeyboardInterrupt:
-        say("Stopped.")
-    finally:
-        signal.signal(signal.SIGTERM, previous)

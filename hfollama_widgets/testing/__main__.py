@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options and serve until interrupted."""
-    from hfollama_widgets.demo import DEMO_PULL_SPEED, serve_stand_ins
+    from hfollama_widgets._cli_stand_ins import DEMO_PULL_SPEED, serve_stand_ins
 
     parser = argparse.ArgumentParser(
         prog="python -m hfollama_widgets.testing",
