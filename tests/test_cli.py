@@ -278,10 +278,13 @@ def test_gated_repo_never_prints_the_token(fake_hub: Any, fake_ollama: Any) -> N
         ollama_url=fake_ollama.url,
         env=_env(HF_TOKEN=NO_ACCESS_TOKEN, HF_HUB_DISABLE_IMPLICIT_TOKEN="0"),
     )
+    # The Hub lists a gated repo's files without access, so the quant is chosen and Ollama
+    # asked; the Hub then refuses Ollama the manifest (401): the error says gated + the fix.
     assert result.returncode == 1
     assert "gated" in result.stderr.lower() and "  fix: " in result.stderr
+    assert "settings/keys" in result.stderr
     assert NO_ACCESS_TOKEN not in result.stdout + result.stderr
-    assert not [r for r in fake_ollama.requests if r.path == "/api/pull"]
+    assert [r for r in fake_ollama.requests if r.path == "/api/pull"]
     no_traceback(result)
 
 

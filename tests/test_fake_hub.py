@@ -279,21 +279,40 @@ def test_header_read_over_http_parses_with_ggufreader(fake_hub: FakeHub, tmp_pat
 # --- access control -----------------------------------------------------------------------
 
 
-def test_gated_repo_info_is_public_files_need_access(api: HfApi, fake_hub: FakeHub) -> None:
-    assert api.model_info(GATED).gated == "manual"
-    with pytest.raises(hf_errors.GatedRepoError) as e401:
-        list(api.list_repo_tree(GATED))
-    assert e401.value.response.status_code == 401
+def test_gated_repo_info_and_listing_are_public(api: HfApi, fake_hub: FakeHub) -> None:
+    # The real Hub lists a gated repo's files without a token (huggingface.js#945);
+    # only the bytes (resolve) and auth-check need a token with access.
+    repo = CAT[GATED]
     no_access = HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN)
-    with pytest.raises(hf_errors.GatedRepoError) as e403:
-        list(no_access.list_repo_tree(GATED))
-    assert e403.value.response.status_code == 403
-    authed = HfApi(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
-    assert len(list(authed.list_repo_tree(GATED))) == len(CAT[GATED].files)
+    for client in (api, no_access):
+        assert client.model_info(GATED).gated == "manual"
+        tree = [e for e in client.list_repo_tree(GATED, recursive=True) if isinstance(e, RepoFile)]
+        assert {(e.path, e.size) for e in tree} == {(f.path, f.size) for f in repo.files}
+        model = next(f for f in repo.files if f.path.endswith(".gguf"))
+        [info] = client.get_paths_info(GATED, [model.path])
+        assert isinstance(info, RepoFile) and info.size == model.size
+
+
+def test_gated_repo_downloads_need_access(api: HfApi, fake_hub: FakeHub) -> None:
     url = hf_hub_url(GATED, "README.md", endpoint=fake_hub.url)
-    with pytest.raises(hf_errors.GatedRepoError):
+    with pytest.raises(hf_errors.GatedRepoError) as e401:
         get_hf_file_metadata(url, token=False)
+    assert e401.value.response.status_code == 401
+    with pytest.raises(hf_errors.GatedRepoError) as e403:
+        get_hf_file_metadata(url, token=NO_ACCESS_TOKEN)
+    assert e403.value.response.status_code == 403
     assert (get_hf_file_metadata(url, token=DEFAULT_TOKEN).size or 0) > 0
+    model = next(f for f in CAT[GATED].files if f.path.endswith(".gguf"))
+    ranged = httpx.get(
+        hf_hub_url(GATED, model.path, endpoint=fake_hub.url), headers={"Range": "bytes=0-3"}
+    )
+    assert ranged.status_code == 401 and ranged.headers["X-Error-Code"] == "GatedRepo"
+    assert ranged.content[:4] != b"GGUF"
+    with pytest.raises(hf_errors.GatedRepoError):
+        api.auth_check(GATED)
+    with pytest.raises(hf_errors.GatedRepoError):
+        HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).auth_check(GATED)
+    HfApi(endpoint=fake_hub.url, token=DEFAULT_TOKEN).auth_check(GATED)  # no error
 
 
 def test_private_repo_is_invisible_without_a_token(
@@ -305,6 +324,11 @@ def test_private_repo_is_invisible_without_a_token(
     with pytest.raises(hf_errors.RepositoryNotFoundError):
         HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).model_info(PRIVATE)
     assert authed.model_info(PRIVATE).private is True
+    for client in (api, HfApi(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN)):
+        with pytest.raises(hf_errors.RepositoryNotFoundError) as tree:
+            list(client.list_repo_tree(PRIVATE))
+        assert not isinstance(tree.value, hf_errors.GatedRepoError)
+    assert len(list(authed.list_repo_tree(PRIVATE))) == len(CAT[PRIVATE].files)
 
 
 def test_missing_repo_and_invalid_token(api: HfApi, fake_hub: FakeHub) -> None:

@@ -576,9 +576,13 @@ def test_gated_repo_needs_a_token(hub_server: Any) -> None:
         f.path for f in hub_server.catalogue.get(repo).files if f.path.endswith(".gguf")
     )
     for token in (False, NO_ACCESS_TOKEN):
-        with pytest.raises(GatedRepoError) as err:
-            gguf_metadata(repo, filename, hub=Hub(endpoint=hub_server.url, token=token))
-        assert NO_ACCESS_TOKEN not in str(err.value) and err.value.repo_id == repo
+        hub = Hub(endpoint=hub_server.url, token=token)
+        # the listing is public (a label resolves), the header bytes are not
+        assert filename in set(hub.list_gguf_files(repo)["filename"])
+        for which in (filename, "Q4_K_M"):
+            with pytest.raises(GatedRepoError) as err:
+                gguf_metadata(repo, which, hub=hub)
+            assert NO_ACCESS_TOKEN not in str(err.value) and err.value.repo_id == repo
     meta = gguf_metadata(repo, filename, hub=Hub(endpoint=hub_server.url, token=DEFAULT_TOKEN))
     assert meta.architecture == "llama"
 

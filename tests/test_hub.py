@@ -265,19 +265,22 @@ def test_repo_not_found_and_private(hub: Hub, fake_hub: FakeHub) -> None:
     assert len(Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN).list_gguf_files(PRIVATE)) == 2
 
 
-def test_gated(hub: Hub, fake_hub: FakeHub) -> None:
-    with pytest.raises(GatedRepoError) as exc:
-        hub.list_gguf_files(GATED)
-    msg = str(exc.value)
-    assert (
-        f"https://huggingface.co/{GATED}" in msg
-        and "HF_TOKEN" in msg
-        and exc.value.repo_id == GATED
-    )
-    with pytest.raises(GatedRepoError) as no_access:
-        Hub(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).list_gguf_files(GATED)
-    assert "not been granted" in str(no_access.value)
-    assert len(Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN).list_gguf_files(GATED)) == 2
+def test_gated_repo_lists_publicly_downloads_need_access(hub: Hub, fake_hub: FakeHub) -> None:
+    # As on the real Hub: info and the file listing of a gated repo are public ...
+    files = {f.path for f in CAT[GATED].files if f.path.endswith(".gguf")}
+    no_access = Hub(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN)
+    for h in (hub, no_access):
+        assert set(h.list_gguf_files(GATED)["filename"]) == files
+        assert h.model_info(GATED).gated == "manual"
+        ref, _ = h.auto_select(GATED)
+        assert ref.startswith(f"hf.co/{GATED}:")
+    # ... reading the bytes (a GGUF header) is not
+    for h in (hub, no_access):
+        with pytest.raises(GatedRepoError) as exc:
+            hfw.gguf_metadata(GATED, "Q4_K_M", hub=h)
+        assert exc.value.repo_id == GATED
+    authed = Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+    assert hfw.gguf_metadata(GATED, "Q4_K_M", hub=authed).architecture == "llama"
 
 
 def test_revision_not_found(hub: Hub) -> None:

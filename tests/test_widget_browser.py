@@ -20,6 +20,7 @@ from hfollama_widgets.widgets.browser import GGUFBrowser
 
 LLAMA = "bartowski/Llama-3.2-1B-Instruct-GGUF"
 GATED = "example-org/Gated-Llama-GGUF"
+PRIVATE = "example-org/Private-Model-GGUF"
 NO_GGUF = "google-bert/bert-base-uncased"
 XSS = "example-org/XSS-Test-GGUF"
 
@@ -127,13 +128,14 @@ def test_unreachable_ollama_is_a_note_not_an_error(hub: Any) -> None:
     ("repo", "error_type"),
     [
         ("example-org/No-Such-Repo-GGUF", "RepoNotFoundError"),
-        (GATED, "GatedRepoError"),
+        (PRIVATE, "RepoNotFoundError"),  # private: invisible without a token
         (NO_GGUF, "NoGGUFFilesError"),
     ],
 )
 def test_errors_show_with_fix_and_browser_stays_usable(
-    hub: Any, repo: str, error_type: str
+    fake_hub: Any, repo: str, error_type: str
 ) -> None:
+    hub = hfw.Hub(endpoint=fake_hub.url, token=False)
     browser = _browser(repo, hub=hub)
     assert browser.status == "error"
     assert browser.error is not None
@@ -147,6 +149,37 @@ def test_errors_show_with_fix_and_browser_stays_usable(
     assert browser.status == "ready"
     assert browser.error is None
     assert browser.rows
+
+
+def test_gated_repo_lists_its_files_with_a_note(fake_hub: Any, client: Any) -> None:
+    # The Hub lists a gated repo's files publicly; only the bytes need accepted terms.
+    anonymous = hfw.Hub(endpoint=fake_hub.url, token=False)
+    listing = anonymous.list_gguf_files(GATED, include_sidecars=True)
+    browser = _browser(GATED, hub=anonymous, client=client)
+    assert browser.status == "ready" and browser.error is None
+    assert [r["filename"] for r in browser.rows] == list(listing["filename"])
+    assert browser.info["gated"] == anonymous.model_info(GATED).gated
+    assert "accept the terms" in browser.note and browser.info["url"] in browser.note
+    # the header read (a download) is refused: the fit note says why
+    assert browser.fit["available"] is False
+    assert "gated" in browser.fit["note"] and "HF_TOKEN" in browser.fit["note"]
+    # asking Ollama again keeps the gated note
+    browser.refresh_local()
+    browser.wait()
+    assert "accept the terms" in browser.note
+    # a repo switch clears it
+    _msg(browser, {"type": "load", "repo_id": LLAMA})
+    browser.wait()
+    assert "accept the terms" not in browser.note
+
+
+def test_gated_repo_with_access_has_the_estimate(fake_hub: Any) -> None:
+    from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN
+
+    browser = _browser(GATED, hub=hfw.Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN))
+    assert browser.status == "ready" and browser.fit["available"] is True
+    assert all(r["mem"] for r in browser.rows if r["kind"] == "model")
+    assert "accept the terms" in browser.note  # Ollama's key still needs the terms accepted
 
 
 def test_dead_hub_port(fake_hub: Any) -> None:

@@ -108,15 +108,18 @@ def visible(repo: CatalogueRepo | None, req: Request) -> bool:
     return repo is not None and (not repo.private or req.auth == "valid")
 
 
-def lookup(hub: FakeHub, req: Request, *, files: bool) -> CatalogueRepo | Response:
+def lookup(hub: FakeHub, req: Request, *, gate: bool = False) -> CatalogueRepo | Response:
     """The repo named by segments 2-3 (``/api/models/{owner}/{name}``) or an error response.
 
-    ``files=True`` also enforces gating (tree, paths-info, resolve need access).
+    A private repo is invisible without a valid token. Gating restricts only the files' bytes:
+    like the real Hub, model info, tree and paths-info of a gated repo are public (so its files
+    can be listed without a token); ``gate=True`` (auth-check) enforces access, as ``resolve``
+    does.
     """
     repo = hub.catalogue.get(f"{req.seg(2)}/{req.seg(3)}")
     if repo is None or not visible(repo, req):
         return repo_not_found(req)
-    if files and repo.gated and req.auth != "valid":
+    if gate and repo.gated and req.auth != "valid":
         return gated_error(req, repo.id)
     return repo
 
@@ -266,7 +269,7 @@ def paginate(req: Request, items: list[Any], page: int) -> Response:
 
 def model_info(hub: FakeHub, req: Request) -> Response:
     """GET /api/models/{repo}[/revision/{rev}]"""
-    repo = lookup(hub, req, files=False)
+    repo = lookup(hub, req)
     if isinstance(repo, Response):
         return repo
     if len(req.segments) >= 6 and req.seg(4) == "revision":
@@ -283,8 +286,8 @@ def model_info(hub: FakeHub, req: Request) -> Response:
 
 
 def tree(hub: FakeHub, req: Request) -> Response:
-    """GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=&expand="""
-    repo = lookup(hub, req, files=True)
+    """GET /api/models/{repo}/tree/{rev}[/{path}]?recursive=&expand= (public for gated repos)"""
+    repo = lookup(hub, req)
     if isinstance(repo, Response):
         return repo
     err = check_revision(repo, req.seg(5))
@@ -310,7 +313,7 @@ def tree(hub: FakeHub, req: Request) -> Response:
 
 def paths_info(hub: FakeHub, req: Request) -> Response:
     """POST /api/models/{repo}/paths-info/{rev} (form or JSON ``paths`` + ``expand``)."""
-    repo = lookup(hub, req, files=True)
+    repo = lookup(hub, req)
     if isinstance(repo, Response):
         return repo
     err = check_revision(repo, req.seg(5))
@@ -336,14 +339,14 @@ def paths_info(hub: FakeHub, req: Request) -> Response:
 
 
 def auth_check(hub: FakeHub, req: Request) -> Response:
-    """GET /api/models/{repo}/auth-check"""
-    repo = lookup(hub, req, files=True)
+    """GET /api/models/{repo}/auth-check: 401/403 ``GatedRepo`` until access is granted."""
+    repo = lookup(hub, req, gate=True)
     return repo if isinstance(repo, Response) else json_response({"ok": True})
 
 
 def refs(hub: FakeHub, req: Request) -> Response:
     """GET /api/models/{repo}/refs"""
-    repo = lookup(hub, req, files=False)
+    repo = lookup(hub, req)
     if isinstance(repo, Response):
         return repo
     branch = {"name": "main", "ref": "refs/heads/main", "targetCommit": repo.sha}

@@ -86,11 +86,15 @@ def repo_not_found(req: Request) -> Response:
 
 
 def gated_error(req: Request, repo_id: str) -> Response:
-    """401 when not logged in, 403 when logged in without access (as the Hub answers)."""
+    """401 when not logged in, 403 when logged in without access (as the Hub answers).
+
+    Only downloads (``resolve``) and ``auth-check`` answer this: a gated repo's info and file
+    listing are public.
+    """
     if req.auth in ("valid", "no_access"):
         msg = (
             f"Access to model {repo_id} is restricted and you are not in the authorized list. "
-            f"Visit https://huggingface.co/{repo_id} to ask for access."
+            f"Visit {req.base_url}/{repo_id} to ask for access."
         )
         return hub_error(403, "GatedRepo", msg)
     msg = (

@@ -3,8 +3,10 @@
 It serves the catalogue (``testing/catalogue/*.json``) through the routes huggingface_hub
 1.x and huggingface.js call (model info with ``expand``, tree with ``Link`` pagination,
 paths-info, search, ``resolve`` with HEAD headers and byte ranges), the Hub's error headers,
-token-protected gated and private repos, and the Ollama registry routes (``/v2/...``) that
-FakeOllama pulls ``hf.co/…`` references from.
+private repos (invisible without a token) and gated repos (info and file listing public,
+downloads 401 without a token / 403 without access, ``X-Error-Code: GatedRepo``), and the
+Ollama registry routes (``/v2/...``, 401 for gated and private repos without a registered key)
+that FakeOllama pulls ``hf.co/…`` references from.
 
 >>> from huggingface_hub import HfApi
 >>> with FakeHub() as hub:
@@ -47,7 +49,7 @@ __all__ = ["DEFAULT_TOKEN", "NO_ACCESS_TOKEN", "FakeHub", "main"]
 
 #: The token FakeHub accepts by default: it can read every gated and private repo.
 DEFAULT_TOKEN = "hf_fake_token_for_tests"
-#: A token FakeHub knows but that has not been granted gated/private access (403 / 404).
+#: A token FakeHub knows but without access: gated downloads answer 403, private repos 404.
 NO_ACCESS_TOKEN = "hf_fake_token_without_access"
 
 Route = Callable[["FakeHub", Request], Response]

@@ -28,6 +28,7 @@ from hfollama_widgets.memory import FIT_ORDER
 __all__ = [
     "FIT_ORDER",
     "SORT_COLUMNS",
+    "access_note",
     "filter_listing",
     "hub_url",
     "info_record",
@@ -258,3 +259,26 @@ def info_record(info: Any, *, repo_id: str, url: str | None) -> dict[str, Any]:
             value = str(value)
         record[key] = value
     return record
+
+
+def access_note(info: Mapping[str, Any]) -> str:
+    """The header remark for a gated repo (``""`` otherwise), from an :func:`info_record`.
+
+    A gated repo's files are listed publicly; downloading them (and reading their headers, and
+    Ollama pulling them) needs the terms accepted on the Hub by the account whose token is used.
+
+    >>> access_note({"gated": "manual", "url": "https://huggingface.co/o/m"})[:58]
+    'Gated repo: accept the terms on the Hub (https://huggingfa'
+    >>> access_note({"gated": False})
+    ''
+    """
+    gated = info.get("gated")
+    if not gated or str(gated).lower() == "false":
+        return ""
+    where = f" ({info['url']})" if info.get("url") else ""
+    approval = " and wait for the authors to approve" if str(gated) == "manual" else ""
+    return (
+        f"Gated repo: accept the terms on the Hub{where}{approval} to download these files. "
+        "Reading their headers needs HF_TOKEN (or Hub(token=...)) from that account; pulling "
+        "into Ollama needs Ollama's public key added to that account."
+    )

@@ -20,9 +20,15 @@ import pandas as pd
 import traitlets
 from anywidget._util import repr_mimebundle
 
-from hfollama_widgets.errors import HFOllamaError, InvalidModelRefError, OllamaConnectionError
+from hfollama_widgets.errors import (
+    GatedRepoError,
+    HFOllamaError,
+    InvalidModelRefError,
+    OllamaConnectionError,
+)
 from hfollama_widgets.widgets._browser_fit import FitState
 from hfollama_widgets.widgets._browser_table import (
+    access_note,
     filter_listing,
     hub_url,
     info_record,
@@ -73,7 +79,7 @@ class GGUFBrowser(WidgetBase):
     status = traitlets.Unicode("empty").tag(sync=True)  # empty | loading | ready | error
     info = traitlets.Dict().tag(sync=True)
     rows: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
-    note = traitlets.Unicode("").tag(sync=True)  # quiet remarks (e.g. Ollama not reachable)
+    note = traitlets.Unicode("").tag(sync=True)  # quiet remarks (gated repo, Ollama unreachable)
     selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     max_size_gb = traitlets.Float(None, allow_none=True).tag(sync=True)
     filter_text = traitlets.Unicode("").tag(sync=True)
@@ -108,6 +114,7 @@ class GGUFBrowser(WidgetBase):
         self._fit: FitState | None = None
         self._local: set[str] = set()
         self._recommended: str | None = None
+        self._access_note = ""  # "gated repo: accept the terms" (part of ``note``)
         self._lock = threading.Lock()
         self._generation = 0
         self._threads: list[threading.Thread] = []
@@ -208,6 +215,7 @@ class GGUFBrowser(WidgetBase):
         self._df = None
         self._fit = None
         self._recommended = None
+        self._access_note = ""
         self._spawn(self._load_worker, repo_id, generation, name="hfw-browser-load")
 
     def search(self, query: str) -> None:
@@ -317,9 +325,11 @@ class GGUFBrowser(WidgetBase):
         self._local = local
         self._recommended = recommended
         url = hub_url(getattr(hub, "endpoint", None), repo_id)
+        record = info_record(info, repo_id=repo_id, url=url)
+        self._access_note = access_note(record)
         with self.hold_sync():
-            self.info = info_record(info, repo_id=repo_id, url=url)
-            self.note = note
+            self.info = record
+            self.note = self._join_note(note)
             self.rows = table_rows(df, local_refs=local, recommended_ref=recommended)
             self.status = "ready"
         self._fit_phase(repo_id, df, generation)
@@ -339,7 +349,13 @@ class GGUFBrowser(WidgetBase):
             fit = FitState.read(self.hub, repo_id, df, self._hardware)
             fit.columns(df, self.context_length)  # compute once here, off the kernel thread
         except Exception as exc:
-            reason = exc.message if isinstance(exc, HFOllamaError) else type(exc).__name__
+            if isinstance(exc, GatedRepoError):
+                reason = (
+                    f"{repo_id} is gated, so the GGUF header cannot be read without access. "
+                    + (exc.fix or "")
+                ).strip()
+            else:
+                reason = exc.message if isinstance(exc, HFOllamaError) else type(exc).__name__
             if self._current(generation):
                 self.fit = {"available": False, "note": f"No memory estimate: {reason}"}
             return
@@ -354,7 +370,7 @@ class GGUFBrowser(WidgetBase):
         if self._current(generation) and self._df is not None:
             self._local = local
             with self.hold_sync():
-                self.note = note
+                self.note = self._join_note(note)
                 self._rebuild_rows()
 
     def _search_worker(self, query: str) -> None:
@@ -385,6 +401,9 @@ class GGUFBrowser(WidgetBase):
         except Exception:
             return None  # nothing fits / split-only: no badge, the table says the rest
         return str(ref)
+
+    def _join_note(self, ollama_note: str) -> str:
+        return " ".join(part for part in (self._access_note, ollama_note) if part)
 
     def _fetch_local(self) -> tuple[set[str], str]:
         if self._client is None:

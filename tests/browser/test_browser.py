@@ -16,6 +16,7 @@ from ._harness import NotebookSession
 
 LLAMA = "bartowski/Llama-3.2-1B-Instruct-GGUF"
 GATED = "example-org/Gated-Llama-GGUF"
+MISSING = "example-org/No-Such-Repo-GGUF"
 XSS = "example-org/XSS-Test-GGUF"
 SPLIT = "Qwen/Qwen2.5-7B-Instruct-GGUF"  # split quants and single files
 
@@ -195,10 +196,10 @@ def test_in_ollama_marker_pull_then_chat(
 
 
 def test_error_state_then_usable(notebook: Any, fake_hub: Any, fake_ollama: Any) -> None:
-    nb, root = _open(notebook, fake_hub, fake_ollama, GATED)
+    nb, root = _open(notebook, fake_hub, fake_ollama, MISSING)
     error = root.get_by_test_id("error")
     error.wait_for(state="visible")
-    assert error.get_attribute("data-error-type") == "GatedRepoError"
+    assert error.get_attribute("data-error-type") == "RepoNotFoundError"
     assert root.get_by_test_id("error-fix").is_visible()
     assert _rows(root).count() == 0
     nb.screenshot("browser-error", root)
@@ -223,6 +224,21 @@ def test_error_state_then_usable(notebook: Any, fake_hub: Any, fake_ollama: Any)
     nb.page.wait_for_timeout(300)
     assert nb.eval("b.selected") == repr(ok.get_attribute("data-ref"))
     nb.screenshot("browser-split", root)
+    nb.assert_no_errors()
+
+
+def test_gated_repo_lists_files_with_a_note(notebook: Any, fake_hub: Any, fake_ollama: Any) -> None:
+    nb, root = _open(notebook, fake_hub, fake_ollama, GATED)
+    assert _wait_rows(nb, root) > 0
+    assert root.get_by_test_id("error").count() == 0
+    header = root.get_by_test_id("header")
+    assert header.get_by_test_id("info-gated").is_visible()
+    note = root.get_by_test_id("note")
+    assert note.is_visible() and "accept the terms" in note.inner_text()
+    nb.eval_until("b.fit.get('available')", "False")
+    fit_note = root.get_by_test_id("fit-note")
+    fit_note.filter(has_text="gated").wait_for()
+    nb.screenshot("browser-gated", root)
     nb.assert_no_errors()
 
 
