@@ -7,7 +7,8 @@ appear: messages are built from our own text plus the server's short message, an
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import httpx
@@ -19,12 +20,14 @@ from hfollama_widgets.errors import (
     HubError,
     HubUnreachableError,
     InvalidModelRefError,
+    InvalidTokenError,
+    RateLimitedError,
     RepoNotFoundError,
     RevisionNotFoundError,
     redact,
 )
 
-__all__ = ["hub_errors", "unreachable"]
+__all__ = ["gated_repo_error", "hub_errors", "retry_after_seconds", "unreachable"]
 
 _TOKEN_FIX = "pass token= to Hub(...) or set HF_TOKEN to a token with access"
 
@@ -37,6 +40,51 @@ def unreachable(endpoint: str, repo_id: str | None, what: str) -> HubUnreachable
         "reachable Hub; unset HF_HUB_OFFLINE if you set it.",
         repo_id=repo_id,
     )
+
+
+def gated_repo_error(endpoint: str, repo_id: str | None, *, token_sent: bool) -> GatedRepoError:
+    """The error for a gated repo whose files were refused; the fix points at the repo's page
+    on ``endpoint`` (where the terms are accepted).
+
+    >>> gated_repo_error("https://hub.example", "o/M-GGUF", token_sent=False).fix[:43]
+    'Accept the terms at https://hub.example/o/M'
+    """
+    page = f"{endpoint.rstrip('/')}/{repo_id}"
+    if token_sent:
+        return GatedRepoError(
+            f"{repo_id} is a gated repo and the token sent has not been granted access.",
+            fix=f"Accept the terms at {page} with the account that owns the token "
+            "(HF_TOKEN or token=), then wait for access to be granted.",
+            repo_id=repo_id,
+        )
+    return GatedRepoError(
+        f"{repo_id} is a gated repo: its files need an accepted licence and a token.",
+        fix=f"Accept the terms at {page}, then set HF_TOKEN (or pass token=) to a token "
+        "of that account.",
+        repo_id=repo_id,
+    )
+
+
+_RATELIMIT_RESET = re.compile(r";\s*t\s*=\s*(\d+)")
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> int | None:
+    """Seconds until a 429 lifts: the ``t=`` of ``RateLimit`` (IETF draft, as the Hub sends it),
+    else a numeric ``Retry-After``.
+
+    >>> retry_after_seconds({"RateLimit": '"api";r=0;t=55'}), retry_after_seconds({})
+    (55, None)
+    """
+    lower = {k.lower(): v for k, v in headers.items()}
+    m = _RATELIMIT_RESET.search(lower.get("ratelimit", ""))
+    if m:
+        return int(m.group(1))
+    value = lower.get("retry-after", "").strip()
+    return int(value) if value.isdigit() else None
+
+
+def _for(repo_id: str | None) -> str:
+    return f" for {repo_id}" if repo_id else ""
 
 
 def _server_message(exc: hf_errors.HfHubHTTPError) -> str:
@@ -57,20 +105,8 @@ def hub_errors(
     try:
         yield
     except hf_errors.GatedRepoError as exc:  # subclass of RepositoryNotFoundError: first
-        page = f"https://huggingface.co/{repo_id}"
-        if _status(exc) == 403:
-            raise GatedRepoError(
-                f"{repo_id} is a gated repo and the token sent has not been granted access.",
-                fix=f"Accept the terms at {page} with the account that owns the token "
-                "(HF_TOKEN or token=), then wait for access to be granted.",
-                repo_id=repo_id,
-            ) from None
-        raise GatedRepoError(
-            f"{repo_id} is a gated repo: its files need an accepted licence and a token.",
-            fix=f"Accept the terms at {page}, then set HF_TOKEN (or pass token=) to a token "
-            "of that account.",
-            repo_id=repo_id,
-        ) from None
+        # 401: no token was sent; 403: a token without access.
+        raise gated_repo_error(endpoint, repo_id, token_sent=_status(exc) == 403) from None
     except hf_errors.RevisionNotFoundError:
         raise RevisionNotFoundError(
             f"Revision {revision!r} does not exist in {repo_id}.",
@@ -103,27 +139,33 @@ def hub_errors(
     except hf_errors.HfHubHTTPError as exc:
         status, server = _status(exc), _server_message(exc)
         if status == 401:
-            raise HubError(
-                f"The Hub at {endpoint} rejected the token sent with the request for {repo_id}"
+            # What is left of 401 after the repo/gated codes: "Invalid credentials in
+            # Authorization header", i.e. the token itself was rejected (unknown, revoked).
+            raise InvalidTokenError(
+                f"The Hub at {endpoint} rejected the token sent with the request{_for(repo_id)}"
                 + (f" ({server})." if server else "."),
-                fix="Set HF_TOKEN (or token=) to a valid token from "
-                "https://huggingface.co/settings/tokens, or unset it for public repos.",
+                fix=f"Create a token at {endpoint}/settings/tokens and set HF_TOKEN (or "
+                "token=) to it, or unset HF_TOKEN for public repos.",
                 repo_id=repo_id,
             ) from None
         if status == 429:
-            raise HubError(
-                f"The Hub at {endpoint} is rate-limiting requests for {repo_id}.",
-                fix="Wait a minute and retry; logging in (HF_TOKEN) raises the limit.",
+            response = getattr(exc, "response", None)
+            wait = retry_after_seconds(response.headers) if response is not None else None
+            raise RateLimitedError(
+                f"The Hub at {endpoint} is rate-limiting requests{_for(repo_id)}"
+                + (f" (retry in {wait} s)." if wait is not None else "."),
+                fix=(f"Wait {wait} seconds" if wait is not None else "Wait a minute")
+                + " and retry; requests with a token (HF_TOKEN) get a higher limit.",
                 repo_id=repo_id,
             ) from None
         if status is not None and status >= 500:
             raise HubUnreachableError(
-                f"The Hub at {endpoint} failed with HTTP {status} for {repo_id}.",
+                f"The Hub at {endpoint} failed with HTTP {status}{_for(repo_id)}.",
                 fix="The Hub may be having an outage: retry later (status.huggingface.co).",
                 repo_id=repo_id,
             ) from None
         raise HubError(
-            f"The Hub at {endpoint} answered HTTP {status} for {repo_id}"
+            f"The Hub at {endpoint} answered HTTP {status}{_for(repo_id)}"
             + (f": {server}" if server else "."),
             fix="Check the repo id and arguments; if it persists, report it with this message.",
             repo_id=repo_id,

@@ -341,6 +341,16 @@ def test_missing_repo_and_invalid_token(api: HfApi, fake_hub: FakeHub) -> None:
     assert not isinstance(exc.value, hf_errors.RepositoryNotFoundError)
 
 
+def test_rate_limit_answers_429_as_huggingface_hub_reads_it(own_hub: FakeHub) -> None:
+    api = HfApi(endpoint=own_hub.url, token=False)
+    own_hub.rate_limit(1, reset_seconds=7)
+    with pytest.raises(hf_errors.HfHubHTTPError) as exc:
+        api.model_info(L1B)
+    assert exc.value.response.status_code == 429
+    assert "Retry after 7 seconds" in str(exc.value)  # huggingface_hub parsed RateLimit
+    assert api.model_info(L1B).id == L1B
+
+
 # --- Ollama registry ----------------------------------------------------------------------
 
 

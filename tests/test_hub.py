@@ -10,16 +10,20 @@ from collections.abc import Iterator
 
 import pandas as pd
 import pytest
+from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
 
 import hfollama_widgets as hfw
+from hfollama_widgets._hub_errors import hub_errors
 from hfollama_widgets.errors import (
     GatedRepoError,
     HubError,
     HubUnreachableError,
     InvalidModelRefError,
+    InvalidTokenError,
     NoGGUFFilesError,
     NoQuantFitsError,
     QuantizationNotFoundError,
+    RateLimitedError,
     RepoNotFoundError,
     RevisionNotFoundError,
     SplitOnlyError,
@@ -321,10 +325,50 @@ def test_unreachable_hub_names_the_endpoint() -> None:
         assert endpoint in str(exc.value) and "HF_ENDPOINT" in str(exc.value)
 
 
-def test_unknown_token_is_reported_as_such(fake_hub: FakeHub) -> None:
-    with pytest.raises(HubError) as exc:
-        Hub(endpoint=fake_hub.url, token="hf_unknownToken0000000").list_gguf_files(L1B)
-    assert type(exc.value) is HubError and "token" in str(exc.value).lower()
+def test_rejected_token_is_invalid_token_error(fake_hub: FakeHub) -> None:
+    bad = Hub(endpoint=fake_hub.url, token="hf_unknownToken0000000")
+    for call in (
+        lambda: bad.list_gguf_files(L1B),
+        lambda: bad.model_info(L1B),
+        lambda: bad.search_models("llama"),
+    ):
+        with pytest.raises(InvalidTokenError) as exc:
+            call()
+        err = exc.value
+        assert "rejected the token" in err.message and fake_hub.url in err.message
+        assert f"{fake_hub.url}/settings/tokens" in (err.fix or "")
+        assert "None" not in err.message and "hf_unknownToken" not in str(err)
+
+
+def test_rate_limited_is_rate_limited_error(own: FakeHub) -> None:
+    hub = Hub(endpoint=own.url, token=False)
+    own.rate_limit(2, reset_seconds=42)
+    with pytest.raises(RateLimitedError) as info:
+        hub.model_info(L1B)
+    with pytest.raises(RateLimitedError) as listing:
+        hub.list_gguf_files(L1B)
+    for err in (info.value, listing.value):
+        assert "42" in err.message and own.url in err.message and err.repo_id == L1B
+        assert "42 seconds" in (err.fix or "")
+    assert [r["status"] for r in own.requests] == [429, 429]
+    assert hub.model_info(L1B).id == L1B  # the limit lifted: the next request works
+
+
+@pytest.mark.parametrize(("token", "granted"), [(False, False), (NO_ACCESS_TOKEN, True)])
+def test_gated_error_fix_points_at_the_endpoint_in_use(
+    fake_hub: FakeHub, token: str | bool, granted: bool
+) -> None:
+    # the Hub answers GatedRepo (401 / 403) to downloads and auth-check, as huggingface_hub
+    # raises it; the fix names the repo page on the endpoint in use, not huggingface.co
+    api = HfApi(endpoint=fake_hub.url, token=token)
+    url = hf_hub_url(GATED, "README.md", endpoint=fake_hub.url)
+    for call in (lambda: api.auth_check(GATED), lambda: get_hf_file_metadata(url, token=token)):
+        with pytest.raises(GatedRepoError) as exc, hub_errors(endpoint=fake_hub.url, repo_id=GATED):
+            call()
+        fix = exc.value.fix or ""
+        assert f"{fake_hub.url}/{GATED}" in fix and "huggingface.co" not in fix
+        assert ("not been granted" in exc.value.message) is granted
+        assert exc.value.repo_id == GATED
 
 
 @pytest.mark.parametrize(

@@ -104,6 +104,17 @@ def gated_error(req: Request, repo_id: str) -> Response:
     return hub_error(401, "GatedRepo", msg)
 
 
+def rate_limited(reset_seconds: int) -> Response:
+    """429 with the IETF-draft ``RateLimit`` headers huggingface_hub reads (remaining 0, reset
+    in ``reset_seconds``) and ``Retry-After``. The body text is not verified against the Hub."""
+    headers = [
+        ("RateLimit", f'"api";r=0;t={reset_seconds}'),
+        ("RateLimit-Policy", '"fixed window";"api";q=500;w=300'),
+        ("Retry-After", str(reset_seconds)),
+    ]
+    return json_response({"error": "Too Many Requests"}, 429, headers)
+
+
 def invalid_credentials() -> Response:
     """The Hub's answer to a bearer token it does not know."""
     return hub_error(401, None, "Invalid credentials in Authorization header")

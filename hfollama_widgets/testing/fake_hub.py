@@ -42,6 +42,7 @@ from hfollama_widgets.testing._hub_http import (
     hub_error,
     invalid_credentials,
     json_response,
+    rate_limited,
 )
 from hfollama_widgets.testing.catalogue import Catalogue, load_catalogue
 
@@ -131,7 +132,10 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.latency > 0:
             time.sleep(fake.latency)
         route = _route(req)
-        if route is None:
+        reset = fake._take_rate_limit()
+        if reset is not None:
+            resp = rate_limited(reset)
+        elif route is None:
             resp = hub_error(404, None, "Sorry, we can't find the page you are looking for.")
         elif req.auth == "invalid" and req.segments[:1] != ["v2"]:
             resp = invalid_credentials()
@@ -223,6 +227,7 @@ class FakeHub:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
+        self._rate_limited: list[int] = []  # reset seconds of the next answers to be 429
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeHub:
@@ -271,6 +276,22 @@ class FakeHub:
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "stopped"
         return f"FakeHub({where}, repos={len(self.catalogue)})"
+
+    # faults ---------------------------------------------------------------------------------
+    def rate_limit(self, requests: int = 1, *, reset_seconds: int = 60) -> None:
+        """Answer the next ``requests`` requests (any route) with 429 Too Many Requests.
+
+        >>> with FakeHub() as hub:
+        ...     hub.rate_limit(1, reset_seconds=30)
+        ...     import httpx; httpx.get(hub.url + "/api/models").status_code
+        429
+        """
+        with self._lock:
+            self._rate_limited.extend([reset_seconds] * requests)
+
+    def _take_rate_limit(self) -> int | None:
+        with self._lock:
+            return self._rate_limited.pop(0) if self._rate_limited else None
 
     # request log ----------------------------------------------------------------------------
     @property
