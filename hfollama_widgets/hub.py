@@ -27,11 +27,18 @@ from huggingface_hub.utils import build_hf_headers
 
 from hfollama_widgets._hub_errors import hub_errors
 from hfollama_widgets._repo_info import RepoInfo
-from hfollama_widgets.errors import NoGGUFFilesError
+from hfollama_widgets.errors import (
+    GatedRepoError,
+    HubError,
+    InvalidTokenError,
+    NoGGUFFilesError,
+    RepoNotFoundError,
+)
 from hfollama_widgets.listing import gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
 
 if TYPE_CHECKING:
+    from hfollama_widgets.gguf_meta import GGUFMetadata
     from hfollama_widgets.hardware import Hardware
 
 __all__ = [
@@ -218,6 +225,48 @@ class Hub:
         with self._lock:
             self._infos[key] = result
         return result
+
+    def gguf_metadata(
+        self,
+        repo_id: str,
+        quantization_or_filename: str,
+        *,
+        revision: str = "main",
+        refresh: bool = False,
+    ) -> GGUFMetadata:
+        """The GGUF header of a repo's file (by quant label or file name), read with HTTP Range
+        requests through this Hub: :func:`hfollama_widgets.gguf_meta.gguf_metadata`.
+
+        When the Hub refuses the bytes, the access check says why, so the error is precise:
+        :class:`~hfollama_widgets.errors.GatedRepoError` (pointing at the repo's page on this
+        endpoint), :class:`~hfollama_widgets.errors.RepoNotFoundError` (private) or
+        :class:`~hfollama_widgets.errors.InvalidTokenError`.
+
+        >>> from hfollama_widgets.testing import FakeHub
+        >>> with FakeHub() as fake:
+        ...     meta = Hub(fake.url).gguf_metadata("bartowski/Llama-3.2-1B-Instruct-GGUF", "Q4_K_M")
+        >>> meta.architecture, meta.block_count
+        ('llama', 16)
+        """
+        from hfollama_widgets.gguf_meta import gguf_metadata
+
+        try:
+            return gguf_metadata(
+                repo_id, quantization_or_filename, revision=revision, hub=self, refresh=refresh
+            )
+        except GatedRepoError as refused:
+            raise self._why_refused(repo_id) or refused from None
+
+    def _why_refused(self, repo_id: str) -> HubError | None:
+        """Ask ``auth-check`` why the Hub refused the repo's files (``None``: no clearer answer)."""
+        try:
+            with self._errors(repo_id):
+                self._api().auth_check(repo_id)
+        except (GatedRepoError, RepoNotFoundError, InvalidTokenError) as exc:
+            return exc
+        except HubError:
+            return None  # the check itself failed (network, 5xx, rate limit): keep the original
+        return None
 
     def search_models(
         self,

@@ -287,6 +287,47 @@ def test_gated_repo_lists_publicly_downloads_need_access(hub: Hub, fake_hub: Fak
     assert hfw.gguf_metadata(GATED, "Q4_K_M", hub=authed).architecture == "llama"
 
 
+def test_hub_gguf_metadata_reads_the_header_by_range(own: FakeHub) -> None:
+    hub = Hub(endpoint=own.url, token=False)
+    meta = hub.gguf_metadata(L1B, "Q4_K_M", refresh=True)
+    row = hub.list_gguf_files(L1B).set_index("quantization").loc["Q4_K_M"]
+    expected = CAT[L1B].metadata
+    assert meta.filename == row["filename"] and meta.repo_id == L1B
+    assert meta.architecture == expected["general.architecture"]
+    assert meta.block_count == expected["llama.block_count"]
+    reads = [r for r in own.requests if "/resolve/" in r["path"] and r["method"] == "GET"]
+    assert reads and all(r["range"] and r["status"] == 206 for r in reads)
+    assert sum(r["bytes"] for r in reads) < int(row["size_bytes"]) / 10
+    # the same call as the module-level function with hub=, cached per file
+    own.clear_requests()
+    assert hfw.gguf_metadata(L1B, "Q4_K_M", hub=hub) == meta
+    assert not [r for r in own.requests if "/resolve/" in r["path"]]
+    hub.gguf_metadata(L1B, "Q4_K_M", refresh=True)
+    assert [r for r in own.requests if "/resolve/" in r["path"]]
+
+
+def test_hub_gguf_metadata_says_why_the_bytes_were_refused(fake_hub: FakeHub) -> None:
+    gguf = next(f.path for f in CAT[GATED].files if f.path.endswith(".gguf"))
+    page = f"{fake_hub.url}/{GATED}"
+    # refresh=True: gguf_meta's cache is keyed by endpoint+file, not by token
+    with pytest.raises(GatedRepoError) as anonymous:
+        Hub(endpoint=fake_hub.url, token=False).gguf_metadata(GATED, gguf, refresh=True)
+    assert page in (anonymous.value.fix or "") and "HF_TOKEN" in (anonymous.value.fix or "")
+    with pytest.raises(GatedRepoError) as no_access:
+        Hub(endpoint=fake_hub.url, token=NO_ACCESS_TOKEN).gguf_metadata(GATED, gguf, refresh=True)
+    assert "not been granted" in no_access.value.message and page in (no_access.value.fix or "")
+    authed = Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
+    assert authed.gguf_metadata(GATED, gguf, refresh=True).architecture == "llama"
+    private = next(f.path for f in CAT[PRIVATE].files if f.path.endswith(".gguf"))
+    with pytest.raises(RepoNotFoundError) as hidden:
+        Hub(endpoint=fake_hub.url, token=False).gguf_metadata(PRIVATE, private, refresh=True)
+    assert not isinstance(hidden.value, GatedRepoError) and hidden.value.repo_id == PRIVATE
+    with pytest.raises(InvalidTokenError):
+        Hub(endpoint=fake_hub.url, token="hf_notAKnownToken123").gguf_metadata(
+            L1B, "Llama-3.2-1B-Instruct-Q8_0.gguf", refresh=True
+        )
+
+
 def test_revision_not_found(hub: Hub) -> None:
     with pytest.raises(RevisionNotFoundError) as exc:
         hub.list_gguf_files(L1B, revision="v99")
