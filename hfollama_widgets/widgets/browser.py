@@ -1,8 +1,9 @@
 """GGUFBrowser: explore a Hub repo's GGUF quants in a notebook, then pull and chat through Ollama.
 
 >>> import hfollama_widgets as hfw
->>> browser = hfw.GGUFBrowser("bartowski/Llama-3.2-1B-Instruct-GGUF", client=hfw.Client())
->>> browser                                   # doctest: +SKIP  (renders the table)
+>>> browser = hfw.GGUFBrowser("bartowski/Llama-3.2-1B-Instruct-GGUF",
+...                           client=hfw.Client())              # doctest: +SKIP
+>>> browser                                   # renders the table  # doctest: +SKIP
 >>> browser.observe(lambda change: print(change["new"]), "selected")   # doctest: +SKIP
 
 The widget and the panel under it (where PullProgress and ChatWidget appear) are shown together
@@ -20,31 +21,30 @@ import pandas as pd
 import traitlets
 from anywidget._util import repr_mimebundle
 
-from hfollama_widgets.errors import (
-    GatedRepoError,
-    HFOllamaError,
-    InvalidModelRefError,
-    OllamaConnectionError,
+from hfollama_widgets.errors import InvalidModelRefError
+from hfollama_widgets.widgets._browser_actions import ModelPanel, front_end_call, pullable_ref
+from hfollama_widgets.widgets._browser_frames import marked_listing, row_for_ref
+from hfollama_widgets.widgets._browser_loading import (
+    SEARCH_LIMIT,
+    Workers,
+    fetch_local,
+    fit_failure,
+    hardware_for,
+    load_repo,
+    read_fit,
+    recommend,
+    search_records,
 )
-from hfollama_widgets.widgets._browser_fit import FitState
-from hfollama_widgets.widgets._browser_table import (
-    access_note,
-    filter_listing,
-    hub_url,
-    info_record,
-    local_model_refs,
-    table_rows,
-)
-from hfollama_widgets.widgets._common import STATIC, WidgetBase, start_thread
+from hfollama_widgets.widgets._browser_table import filter_listing, table_rows
+from hfollama_widgets.widgets._common import STATIC, WidgetBase
 
 if TYPE_CHECKING:
     from hfollama_widgets.hardware import Hardware
+    from hfollama_widgets.widgets._browser_fit import FitState
     from hfollama_widgets.widgets.chat import ChatWidget
     from hfollama_widgets.widgets.pull_progress import PullProgress
 
 __all__ = ["GGUFBrowser"]
-
-_SEARCH_LIMIT = 20
 
 
 class GGUFBrowser(WidgetBase):
@@ -116,12 +116,9 @@ class GGUFBrowser(WidgetBase):
         self._recommended: str | None = None
         self._access_note = ""  # "gated repo: accept the terms" (part of ``note``)
         self._lock = threading.Lock()
-        self._generation = 0
-        self._threads: list[threading.Thread] = []
-        self.panel = ipywidgets.VBox()
+        self._workers = Workers("GGUFBrowser")
+        self._models = ModelPanel(client, self._on_pull_state)
         self._box: ipywidgets.VBox | None = None
-        self.pull_widgets: dict[str, PullProgress] = {}
-        self.chat_widgets: dict[str, ChatWidget] = {}
         self.on_msg(self._on_front_end_msg)
         self.observe(self._on_max_size, names="max_size_gb")
         self.observe(self._on_context_length, names="context_length")
@@ -145,21 +142,28 @@ class GGUFBrowser(WidgetBase):
         return self._client
 
     @property
+    def panel(self) -> ipywidgets.VBox:
+        """The box under the browser where its PullProgress and ChatWidget widgets appear."""
+        return self._models.box
+
+    @property
+    def pull_widgets(self) -> dict[str, PullProgress]:
+        """The PullProgress of each model ref pulled from this browser."""
+        return self._models.pulls
+
+    @property
+    def chat_widgets(self) -> dict[str, ChatWidget]:
+        """The ChatWidget of each model ref chatted with from this browser."""
+        return self._models.chats
+
+    @property
     def df(self) -> pd.DataFrame:
         """The full listing of the loaded repo: ``list_gguf_files`` columns plus ``in_ollama``,
         ``recommended`` and, once the header is read, ``add_fit_columns``' memory/fit columns.
         Empty before anything is loaded. Filters are not applied: see :attr:`filtered_df`."""
         if self._df is None:
             return pd.DataFrame()
-        out = self._listing().copy()
-        refs = out["model_ref"].astype("string").str.lower() if "model_ref" in out else None
-        if refs is not None:
-            rows = self.rows
-            local = {r["ref"].lower() for r in rows if r.get("local") and r.get("ref")}
-            out["in_ollama"] = refs.isin(local).fillna(False).astype(bool)
-            rec = (self._recommended or "").lower()
-            out["recommended"] = (refs == rec).fillna(False).astype(bool)
-        return out
+        return marked_listing(self._listing(), self.rows, recommended=self._recommended)
 
     @property
     def filtered_df(self) -> pd.DataFrame:
@@ -180,9 +184,7 @@ class GGUFBrowser(WidgetBase):
         """The listing row of :attr:`selected` (``None`` when nothing is selected)."""
         if not self.selected or self._df is None:
             return None
-        df = self.df
-        match = df[df["model_ref"].astype("string").str.lower() == self.selected.lower()]
-        return None if match.empty else match.iloc[0]
+        return row_for_ref(self.df, self.selected)
 
     @property
     def recommended(self) -> str | None:
@@ -199,9 +201,7 @@ class GGUFBrowser(WidgetBase):
         except InvalidModelRefError as exc:
             self._show_error(exc)
             return
-        with self._lock:
-            self._generation += 1
-            generation = self._generation
+        generation = self._workers.next_generation()
         with self.hold_sync():
             self._clear_error()
             self.repo_id = repo_id
@@ -216,7 +216,7 @@ class GGUFBrowser(WidgetBase):
         self._fit = None
         self._recommended = None
         self._access_note = ""
-        self._spawn(self._load_worker, repo_id, generation, name="hfw-browser-load")
+        self._workers.spawn(self._load_worker, repo_id, generation, name="hfw-browser-load")
 
     def search(self, query: str) -> None:
         """Search GGUF repos on the Hub (results appear under the search box)."""
@@ -227,48 +227,24 @@ class GGUFBrowser(WidgetBase):
             self.search_results = []
             self.searching = bool(query)
         if query:
-            self._spawn(self._search_worker, query, name="hfw-browser-search")
+            self._workers.spawn(self._search_worker, query, name="hfw-browser-search")
 
     def pull(self, model: str | None = None) -> PullProgress:
         """Pull ``model`` (default: :attr:`selected`) into Ollama; its PullProgress shows below."""
-        from hfollama_widgets.widgets.pull_progress import PullProgress
-
-        ref = self._pullable_ref(model)
-        existing = self.pull_widgets.get(ref)
-        if existing is not None:
-            if existing.state in ("error", "cancelled"):
-                existing.retry()  # Ollama resumes the layers it already has
-            return existing
-        widget = PullProgress(self._require_client(), ref, start=False)
-        widget.observe(lambda change: self._on_pull_state(ref, change["new"]), names="state")
-        self.pull_widgets[ref] = widget
-        self._show_in_panel(widget)
-        widget.start()
-        return widget
+        return self._models.pull(self._pullable_ref(model))
 
     def chat(self, model: str | None = None) -> ChatWidget:
         """Open a ChatWidget on ``model`` (default: :attr:`selected`) below the browser."""
-        from hfollama_widgets.widgets.chat import ChatWidget
-
-        ref = self._pullable_ref(model)
-        existing = self.chat_widgets.get(ref)
-        if existing is not None:
-            return existing
-        widget = ChatWidget(self._require_client(), ref)
-        self.chat_widgets[ref] = widget
-        self._show_in_panel(widget)
-        return widget
+        return self._models.chat(self._pullable_ref(model))
 
     def refresh_local(self) -> None:
         """Ask Ollama again which models it has (updates the "in Ollama" markers)."""
-        self._spawn(self._local_worker, self._generation, name="hfw-browser-local")
+        generation = self._workers.generation
+        self._workers.spawn(self._local_worker, generation, name="hfw-browser-local")
 
     def wait(self, timeout: float | None = 60.0) -> GGUFBrowser:
         """Block until background loading/searching is done (for scripts and tests)."""
-        for thread in list(self._threads):
-            thread.join(timeout)
-            if thread.is_alive():
-                raise TimeoutError(f"GGUFBrowser: {thread.name} still running after {timeout}s")
+        self._workers.wait(timeout)
         return self
 
     # --- display ------------------------------------------------------------------------
@@ -294,45 +270,30 @@ class GGUFBrowser(WidgetBase):
 
     # --- background work ----------------------------------------------------------------
 
-    def _spawn(self, target: Any, *args: Any, name: str) -> None:
-        self._threads = [t for t in self._threads if t.is_alive()]
-        self._threads.append(start_thread(target, *args, name=name))
-
-    def _current(self, generation: int) -> bool:
-        return generation == self._generation
-
     def _load_worker(self, repo_id: str, generation: int) -> None:
-        hub = self.hub
         try:
-            df = hub.list_gguf_files(repo_id, include_sidecars=True)
+            loaded = load_repo(self.hub, self._client, repo_id, max_size_gb=self.max_size_gb)
         except Exception as exc:
-            if self._current(generation):
+            if self._workers.current(generation):
                 with self.hold_sync():
                     self.status = "error"
                     self.info = {}
                     self._show_error(exc)
             return
-        info: Any = None
-        try:
-            info = hub.model_info(repo_id)
-        except Exception:
-            info = None  # the listing is what matters; the header just shows less
-        recommended = self._pick(repo_id, self.max_size_gb)
-        local, note = self._fetch_local()
-        if not self._current(generation):
+        if not self._workers.current(generation):
             return
-        self._df = df
-        self._local = local
-        self._recommended = recommended
-        url = hub_url(getattr(hub, "endpoint", None), repo_id)
-        record = info_record(info, repo_id=repo_id, url=url)
-        self._access_note = access_note(record)
+        self._df = loaded.df
+        self._local = loaded.local
+        self._recommended = loaded.recommended
+        self._access_note = loaded.access_note
         with self.hold_sync():
-            self.info = record
-            self.note = self._join_note(note)
-            self.rows = table_rows(df, local_refs=local, recommended_ref=recommended)
+            self.info = loaded.info
+            self.note = self._join_note(loaded.ollama_note)
+            self.rows = table_rows(
+                loaded.df, local_refs=loaded.local, recommended_ref=loaded.recommended
+            )
             self.status = "ready"
-        self._fit_phase(repo_id, df, generation)
+        self._fit_phase(repo_id, loaded.df, generation)
 
     def _fit_phase(self, repo_id: str, df: pd.DataFrame, generation: int) -> None:
         """Memory/fit columns: one header read over HTTP Range; skipped quietly on failure."""
@@ -340,34 +301,21 @@ class GGUFBrowser(WidgetBase):
             return
         try:
             if self._hardware is None:
-                if self._hardware_arg is None or self._hardware_arg is True:
-                    from hfollama_widgets.hardware import detect_hardware
-
-                    self._hardware = detect_hardware()
-                else:
-                    self._hardware = self._hardware_arg
-            fit = FitState.read(self.hub, repo_id, df, self._hardware)
-            fit.columns(df, self.context_length)  # compute once here, off the kernel thread
+                self._hardware = hardware_for(self._hardware_arg)
+            fit = read_fit(self.hub, repo_id, df, self._hardware, self.context_length)
         except Exception as exc:
-            if isinstance(exc, GatedRepoError):
-                reason = (
-                    f"{repo_id} is gated, so the GGUF header cannot be read without access. "
-                    + (exc.fix or "")
-                ).strip()
-            else:
-                reason = exc.message if isinstance(exc, HFOllamaError) else type(exc).__name__
-            if self._current(generation):
-                self.fit = {"available": False, "note": f"No memory estimate: {reason}"}
+            if self._workers.current(generation):
+                self.fit = fit_failure(exc, repo_id)
             return
-        if self._current(generation):
+        if self._workers.current(generation):
             self._fit = fit
             with self.hold_sync():
                 self.fit = fit.describe()
                 self._rebuild_rows()
 
     def _local_worker(self, generation: int) -> None:
-        local, note = self._fetch_local()
-        if self._current(generation) and self._df is not None:
+        local, note = fetch_local(self._client)
+        if self._workers.current(generation) and self._df is not None:
             self._local = local
             with self.hold_sync():
                 self.note = self._join_note(note)
@@ -375,15 +323,7 @@ class GGUFBrowser(WidgetBase):
 
     def _search_worker(self, query: str) -> None:
         try:
-            found = self.hub.search_models(query, limit=_SEARCH_LIMIT)
-            results = [
-                {
-                    "id": str(row["id"]),
-                    "downloads": _int_or_none(row.get("downloads")),
-                    "likes": _int_or_none(row.get("likes")),
-                }
-                for _, row in found.head(_SEARCH_LIMIT).iterrows()
-            ]
+            results = search_records(self.hub.search_models(query, limit=SEARCH_LIMIT))
         except Exception as exc:
             if query == self.query:
                 with self.hold_sync():
@@ -395,35 +335,19 @@ class GGUFBrowser(WidgetBase):
                 self.search_results = results
                 self.searching = False
 
-    def _pick(self, repo_id: str, max_size_gb: float | None) -> str | None:
-        try:
-            ref, _row = self.hub.auto_select(repo_id, max_size_gb=max_size_gb)
-        except Exception:
-            return None  # nothing fits / split-only: no badge, the table says the rest
-        return str(ref)
-
     def _join_note(self, ollama_note: str) -> str:
         return " ".join(part for part in (self._access_note, ollama_note) if part)
-
-    def _fetch_local(self) -> tuple[set[str], str]:
-        if self._client is None:
-            return set(), "No Ollama client: pass client=hfw.Client() to pull and chat."
-        try:
-            return local_model_refs(self._client.list()), ""
-        except HFOllamaError as exc:
-            return set(), f"Ollama not reachable, so no 'in Ollama' markers ({exc.message})"
-        except Exception:
-            return set(), "Ollama not reachable, so no 'in Ollama' markers."
 
     def _on_max_size(self, change: dict[str, Any]) -> None:
         if self._df is None or not self.repo_id:
             return
-        self._spawn(self._recommend_worker, self._generation, name="hfw-browser-recommend")
+        generation = self._workers.generation
+        self._workers.spawn(self._recommend_worker, generation, name="hfw-browser-recommend")
 
     def _recommend_worker(self, generation: int) -> None:
         limit = self.max_size_gb
-        recommended = self._pick(self.repo_id, limit)
-        if self._current(generation) and limit == self.max_size_gb:
+        recommended = recommend(self.hub, self.repo_id, limit)
+        if self._workers.current(generation) and limit == self.max_size_gb:
             self._recommended = recommended
             self._rebuild_rows()
 
@@ -445,76 +369,23 @@ class GGUFBrowser(WidgetBase):
 
     # --- pull / chat --------------------------------------------------------------------
 
-    def _require_client(self) -> Any:
-        if self._client is None:
-            raise OllamaConnectionError(
-                "This browser has no Ollama client, so it cannot pull or chat.",
-                fix="Create it with a client: hfw.GGUFBrowser(repo_id, client=hfw.Client()).",
-            )
-        return self._client
-
     def _pullable_ref(self, model: str | None) -> str:
-        ref = model or self.selected
-        if not ref:
-            raise InvalidModelRefError(
-                "No model selected.", fix="Click a row of the table, or pass a model reference."
-            )
-        blocked = self._blocked_row(ref)
-        if blocked is not None:
-            raise InvalidModelRefError(
-                f"{ref} cannot be pulled into Ollama: {blocked.get('why')}",
-                fix="Pick a single-file model quant from the table.",
-            )
-        return str(ref)
-
-    def _blocked_row(self, ref: str) -> dict[str, Any] | None:
-        """The shown row ``ref`` points at if that row is not pullable (split, sidecar)."""
-        from hfollama_widgets.refs import parse_model_ref
-
-        try:
-            parsed = parse_model_ref(ref)
-        except InvalidModelRefError:
-            return None  # not an hf.co ref: Ollama answers for itself
-        if parsed.repo_id.lower() != self.repo_id.lower() or not parsed.quantization:
-            return None
-        tag = parsed.quantization.lower()
-        for row in self.rows:
-            if row.get("pullable"):
-                continue
-            names = {str(row.get("filename") or ""), str(row.get("tag") or "")}
-            names |= {n.rsplit("/", 1)[-1] for n in names}
-            if tag in {n.lower() for n in names if n}:
-                return row
-        return None
-
-    def _show_in_panel(self, widget: Any) -> None:
-        self.panel.children = (*self.panel.children, widget)
-
-    def _set_pull_status(self, ref: str, status: str) -> None:
-        with self._lock:  # pull threads report concurrently
-            self.pulls = {**self.pulls, ref: status}
+        return pullable_ref(model or self.selected, self.rows, repo_id=self.repo_id)
 
     def _on_pull_state(self, ref: str, state: str) -> None:
-        self._set_pull_status(ref, state)
+        with self._lock:  # pull threads report concurrently
+            self.pulls = {**self.pulls, ref: state}
         if state == "success":
             self._local.add(ref.lower())
             self._rebuild_rows()
 
     def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        if not isinstance(content, dict):
+        call = front_end_call(content)
+        if call is None:
             return
-        kind = content.get("type")
+        method, args = call
         try:
-            if kind == "load":
-                self.load(str(content.get("repo_id") or ""))
-            elif kind == "search":
-                self.search(str(content.get("query") or ""))
-            elif kind == "pull":
-                self.pull(str(content.get("ref") or "") or None)
-            elif kind == "chat":
-                self.chat(str(content.get("ref") or "") or None)
-            elif kind == "refresh_local":
-                self.refresh_local()
+            getattr(self, method)(*args)
         except Exception as exc:  # shown in the widget; the browser stays usable
             self._show_error(exc)
 
@@ -522,12 +393,5 @@ class GGUFBrowser(WidgetBase):
         """Close the widget, its panel and the container it is displayed in."""
         if self._box is not None:
             self._box.close()
-        self.panel.close()
+        self._models.close()
         super().close()
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return None if value is None or pd.isna(value) else int(value)
-    except (TypeError, ValueError):
-        return None

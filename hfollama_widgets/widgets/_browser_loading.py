@@ -1,0 +1,203 @@
+"""The background work of :class:`~hfollama_widgets.widgets.browser.GGUFBrowser`.
+
+Each function here talks to the Hub or to Ollama and returns plain data; none touches a widget.
+The browser runs them in :class:`Workers` threads (the notebook cell returns at once) and
+applies a result to its synced state only if it still belongs to what is shown (the
+generation it was started for is still the current one).
+
+>>> search_records(__import__("pandas").DataFrame({"id": ["o/m"], "downloads": [3.0]}))
+[{'id': 'o/m', 'downloads': 3, 'likes': None}]
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+import pandas as pd
+
+from hfollama_widgets.errors import GatedRepoError, HFOllamaError
+from hfollama_widgets.widgets._browser_fit import FitState
+from hfollama_widgets.widgets._browser_table import (
+    access_note,
+    hub_url,
+    info_record,
+    local_model_refs,
+)
+from hfollama_widgets.widgets._common import start_thread
+
+if TYPE_CHECKING:
+    from hfollama_widgets.hardware import Hardware
+
+__all__ = [
+    "SEARCH_LIMIT",
+    "LoadedRepo",
+    "Workers",
+    "fetch_local",
+    "fit_failure",
+    "hardware_for",
+    "load_repo",
+    "read_fit",
+    "recommend",
+    "search_records",
+]
+
+SEARCH_LIMIT = 20
+"""Search results shown (and synced) at most."""
+
+
+class Workers:
+    """The background threads of one widget, and a generation counter for dropping stale
+    results: :meth:`next_generation` when what is shown changes, :meth:`current` before
+    applying a result.
+
+    >>> workers = Workers("example")
+    >>> gen = workers.next_generation()
+    >>> workers.spawn(print, "working", name="hfw-example"); workers.wait(5).current(gen)
+    working
+    True
+    """
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self.generation = 0
+        self._threads: list[threading.Thread] = []
+        self._lock = threading.Lock()
+
+    def next_generation(self) -> int:
+        """Start a new generation (results of older ones are no longer current)."""
+        with self._lock:
+            self.generation += 1
+            return self.generation
+
+    def current(self, generation: int) -> bool:
+        """True if ``generation`` is still the latest."""
+        return generation == self.generation
+
+    def spawn(self, target: Callable[..., None], *args: Any, name: str) -> None:
+        """Run ``target(*args)`` in a daemon thread."""
+        self._threads = [t for t in self._threads if t.is_alive()]
+        self._threads.append(start_thread(target, *args, name=name))
+
+    def wait(self, timeout: float | None) -> Workers:
+        """Block until every thread started so far is done (TimeoutError after ``timeout``)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+            if thread.is_alive():
+                raise TimeoutError(f"{self.owner}: {thread.name} still running after {timeout}s")
+        return self
+
+
+@dataclass(frozen=True)
+class LoadedRepo:
+    """What loading a repo found: the listing and what the header and markers need."""
+
+    df: pd.DataFrame
+    info: dict[str, Any]  # info_record(): the few header fields the front end shows
+    access_note: str  # "Gated repo: accept the terms ..." or ""
+    recommended: str | None  # the auto_select pick within the size limit
+    local: set[str]  # lower-cased model refs Ollama has
+    ollama_note: str  # why there are no "in Ollama" markers, or ""
+
+
+def load_repo(hub: Any, client: Any, repo_id: str, *, max_size_gb: float | None) -> LoadedRepo:
+    """List ``repo_id``'s files, read its Hub info, pick the recommended quant, ask Ollama.
+
+    Only the listing may fail (raises its Hub error); without the info the header shows less,
+    without Ollama there are no markers.
+    """
+    df = hub.list_gguf_files(repo_id, include_sidecars=True)
+    try:
+        info: Any = hub.model_info(repo_id)
+    except Exception:
+        info = None  # the listing is what matters; the header just shows less
+    recommended = recommend(hub, repo_id, max_size_gb)
+    local, note = fetch_local(client)
+    record = info_record(
+        info, repo_id=repo_id, url=hub_url(getattr(hub, "endpoint", None), repo_id)
+    )
+    return LoadedRepo(
+        df=df,
+        info=record,
+        access_note=access_note(record),
+        recommended=recommended,
+        local=local,
+        ollama_note=note,
+    )
+
+
+def recommend(hub: Any, repo_id: str, max_size_gb: float | None) -> str | None:
+    """The model ref ``hub.auto_select`` picks, ``None`` when it picks nothing."""
+    try:
+        ref, _row = hub.auto_select(repo_id, max_size_gb=max_size_gb)
+    except Exception:
+        return None  # nothing fits / split-only: no badge, the table says the rest
+    return str(ref)
+
+
+def fetch_local(client: Any | None) -> tuple[set[str], str]:
+    """(lower-cased refs of the models Ollama has, a note when that cannot be known)."""
+    if client is None:
+        return set(), "No Ollama client: pass client=hfw.Client() to pull and chat."
+    try:
+        return local_model_refs(client.list()), ""
+    except HFOllamaError as exc:
+        return set(), f"Ollama not reachable, so no 'in Ollama' markers ({exc.message})"
+    except Exception:
+        return set(), "Ollama not reachable, so no 'in Ollama' markers."
+
+
+def hardware_for(arg: Hardware | Literal[True] | None) -> Hardware:
+    """The machine of the fit columns: ``arg`` itself, or this one for ``None`` / ``True``."""
+    if arg is None or arg is True:
+        from hfollama_widgets.hardware import detect_hardware
+
+        return detect_hardware()
+    return arg
+
+
+def read_fit(
+    hub: Any, repo_id: str, df: pd.DataFrame, hardware: Hardware, context_length: int | None
+) -> FitState:
+    """Read the repo's header (HTTP Range) and compute the fit columns once, off the kernel
+    thread. Raises what the read raises (see :func:`fit_failure`)."""
+    fit = FitState.read(hub, repo_id, df, hardware)
+    fit.columns(df, context_length)
+    return fit
+
+
+def fit_failure(exc: BaseException, repo_id: str) -> dict[str, Any]:
+    """The synced ``fit`` state when the header could not be read: why, in one line.
+
+    >>> fit_failure(RuntimeError("boom"), "o/m")
+    {'available': False, 'note': 'No memory estimate: RuntimeError'}
+    """
+    if isinstance(exc, GatedRepoError):
+        reason = (
+            f"{repo_id} is gated, so the GGUF header cannot be read without access. "
+            + (exc.fix or "")
+        ).strip()
+    else:
+        reason = exc.message if isinstance(exc, HFOllamaError) else type(exc).__name__
+    return {"available": False, "note": f"No memory estimate: {reason}"}
+
+
+def search_records(found: pd.DataFrame, limit: int = SEARCH_LIMIT) -> list[dict[str, Any]]:
+    """The synced search results: id, downloads and likes of the first ``limit`` repos."""
+    return [
+        {
+            "id": str(row["id"]),
+            "downloads": _int_or_none(row.get("downloads")),
+            "likes": _int_or_none(row.get("likes")),
+        }
+        for _, row in found.head(limit).iterrows()
+    ]
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return None if value is None or pd.isna(value) else int(value)
+    except (TypeError, ValueError):
+        return None
