@@ -4,6 +4,11 @@
 ``HF_ENDPOINT`` and ``HF_TOKEN``, read when a request is made) and talks to the Hub through
 ``huggingface_hub.HfApi``. The module-level functions use :func:`default_hub`.
 
+Helpers live next door: :mod:`~hfollama_widgets._hub_errors` (huggingface_hub/httpx errors ->
+:mod:`~hfollama_widgets.errors`), :mod:`~hfollama_widgets._repo_info` (:class:`RepoInfo`),
+:mod:`~hfollama_widgets._hub_search` (search sorts and result rows),
+:mod:`~hfollama_widgets.listing` (tree entries -> the GGUF DataFrame).
+
 >>> from hfollama_widgets.testing import FakeHub
 >>> with FakeHub() as fake:
 ...     hub = Hub(endpoint=fake.url)
@@ -26,6 +31,7 @@ from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import build_hf_headers
 
 from hfollama_widgets._hub_errors import hub_errors
+from hfollama_widgets._hub_search import SEARCH_COLUMNS, SEARCH_EXPAND, search_frame, sort_key
 from hfollama_widgets._repo_info import RepoInfo
 from hfollama_widgets.errors import (
     GatedRepoError,
@@ -57,26 +63,6 @@ _INFO_EXPAND = [
     "author", "sha", "downloads", "likes", "tags", "gated", "private", "lastModified",
     "createdAt", "pipeline_tag", "gguf", "cardData", "library_name",
 ]  # fmt: skip
-_SEARCH_EXPAND = [
-    "author", "downloads", "likes", "lastModified", "createdAt", "tags", "pipeline_tag",
-    "gated", "private", "gguf", "library_name",
-]  # fmt: skip
-_SORTS = {
-    "downloads": "downloads",
-    "likes": "likes",
-    "last_modified": "last_modified",
-    "lastmodified": "last_modified",
-    "created_at": "created_at",
-    "createdat": "created_at",
-    "trending_score": "trending_score",
-    "trendingscore": "trending_score",
-    "trending": "trending_score",
-}
-#: Columns of :meth:`Hub.search_models`.
-SEARCH_COLUMNS: tuple[str, ...] = (
-    "id", "author", "downloads", "likes", "last_modified", "created_at", "pipeline_tag",
-    "tags", "gated", "private", "parameters", "architecture", "context_length",
-)  # fmt: skip
 _INFO_TIMEOUT = 20.0
 
 
@@ -281,12 +267,7 @@ class Hub:
         ``sort``: ``downloads``, ``likes``, ``last_modified``, ``created_at`` or
         ``trending_score`` (always descending). Columns: :data:`SEARCH_COLUMNS`.
         """
-        key = _SORTS.get(sort.lower().replace("-", "_")) or _SORTS.get(sort.lower())
-        if key is None:
-            raise ValueError(
-                "sort must be one of downloads, likes, last_modified, created_at, "
-                f"trending_score (got {sort!r})"
-            )
+        key = sort_key(sort)
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
         with self._errors(None):
@@ -297,35 +278,10 @@ class Hub:
                     filter="gguf",
                     sort=cast(Any, key),
                     limit=limit,
-                    expand=cast(Any, _SEARCH_EXPAND),
+                    expand=cast(Any, SEARCH_EXPAND),
                 )
             )
-        rows = []
-        for m in models:
-            info = RepoInfo.from_model_info(m)
-            rows.append(
-                {
-                    "id": info.id,
-                    "author": info.author or info.id.split("/")[0],
-                    "downloads": info.downloads,
-                    "likes": info.likes,
-                    "last_modified": pd.Timestamp(info.last_modified)
-                    if info.last_modified
-                    else pd.NaT,
-                    "created_at": pd.Timestamp(info.created_at) if info.created_at else pd.NaT,
-                    "pipeline_tag": info.pipeline_tag,
-                    "tags": info.tags,
-                    "gated": info.gated,
-                    "private": info.private,
-                    "parameters": info.parameters,
-                    "architecture": info.architecture,
-                    "context_length": info.context_length,
-                }
-            )
-        df = pd.DataFrame(rows, columns=list(SEARCH_COLUMNS))
-        for col in ("downloads", "likes", "parameters", "context_length"):
-            df[col] = df[col].astype("Int64")
-        return df
+        return search_frame(models)
 
     def auto_select(
         self,
