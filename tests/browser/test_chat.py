@@ -1,6 +1,11 @@
 """ChatWidget in a real JupyterLab / Notebook 7: streaming, Stop, markdown + copy, thinking, errors.
 
 The test process runs FakeHub/FakeOllama (``fake_ollama`` fixture); the notebook connects to them.
+
+Timing: the machine may be busy, so a test that must catch a reply mid-stream gets a long one
+(:data:`LONG_REPLY`, minutes at the rates used), slows it to a crawl once it has seen what it
+waits for, and speeds it up (``token_rate``) only to finish. FakeOllama reads ``token_rate`` and
+``reply`` for every token / request.
 """
 
 from __future__ import annotations
@@ -30,6 +35,18 @@ print(hfw.model_ref("bartowski/Llama-3.2-1B-Instruct-GGUF", "Q4_K_M"))
 
 Inline `code` too.
 """
+
+#: ~1500 tokens: 50 s at 30 tokens/s, so a reply is still streaming when a test looks at it.
+LONG_REPLY = "\n\n".join(
+    f"Paragraph {i}: " + "the quick brown fox jumps over the lazy dog. " * 4 for i in range(40)
+)
+CRAWL = 1  # tokens/s: a stream slowed to this is still running whatever the test's pace
+FINISH = 5000  # tokens/s: the rest of LONG_REPLY in well under a second
+
+
+def long_replies(fake_ollama: Any) -> None:
+    """Make every reply :data:`LONG_REPLY`."""
+    fake_ollama.reply = lambda model, messages: LONG_REPLY
 
 
 @pytest.fixture()
@@ -68,6 +85,7 @@ def type_and_send(nb: NotebookSession, text: str, output: int = 1) -> None:
 def test_reply_streams_progressively(
     notebook: Any, fake_ollama: Any, ollama_url: str, ui: str
 ) -> None:
+    long_replies(fake_ollama)
     fake_ollama.token_rate = 30
     nb: NotebookSession = notebook(chat_cells(ollama_url), ui=ui)
     nb.output(1).get_by_test_id("chat").wait_for()
@@ -83,13 +101,14 @@ def test_reply_streams_progressively(
     while time.monotonic() < deadline and len(set(lengths)) < 4:
         lengths.append(len(content.inner_text()))
         time.sleep(0.15)
+    fake_ollama.token_rate = CRAWL  # still streaming while the buttons are checked
     # grows while streaming (markdown may hide a "**" now and then, so not strictly monotonic)
     assert len(set(lengths)) >= 4 and lengths[-1] > lengths[0], lengths
     assert nb.output(1).get_by_test_id("stop").is_visible()
     assert not nb.output(1).get_by_test_id("send").is_visible()
     nb.screenshot(f"chat-streaming-{ui}", nb.output(1))
 
-    fake_ollama.token_rate = 5000
+    fake_ollama.token_rate = FINISH
     done = wait_state(nb, "done")
     tokens = nb.eval("chat.history[-1]['tokens']").strip()
     assert f"{tokens} tokens" in done.get_by_test_id("stats").inner_text()
@@ -100,15 +119,19 @@ def test_reply_streams_progressively(
 
 
 def test_stop_keeps_partial(notebook: Any, fake_ollama: Any, ollama_url: str) -> None:
+    long_replies(fake_ollama)
     fake_ollama.token_rate = 15
     nb: NotebookSession = notebook(chat_cells(ollama_url))
     type_and_send(nb, "Write a very long story")
     live = wait_state(nb, "streaming")
     nb.page.wait_for_function(
-        "el => el.innerText.length > 10", arg=live.get_by_test_id("content").element_handle()
+        "el => el.innerText.length > 10",
+        arg=live.get_by_test_id("content").element_handle(),
+        timeout=60_000,
     )
+    fake_ollama.token_rate = CRAWL  # the Stop lands mid-reply, however slow the page
     nb.output(1).get_by_test_id("stop").click()
-    stopped = wait_state(nb, "stopped", timeout=10_000)
+    stopped = wait_state(nb, "stopped", timeout=30_000)
     assert stopped.get_by_test_id("stopped").inner_text() == "Stopped"
     assert stopped.get_by_test_id("content").inner_text().strip()
     assert nb.eval("chat.history[-1]['stopped']").strip() == "True"
@@ -189,15 +212,18 @@ def test_error_mid_reply_then_retry(notebook: Any, fake_ollama: Any, ollama_url:
 def test_view_rendered_mid_reply_catches_up(
     notebook: Any, fake_ollama: Any, ollama_url: str
 ) -> None:
+    long_replies(fake_ollama)
     fake_ollama.token_rate = 25
     cells = [
         *chat_cells(ollama_url),
         "import time\nchat.send('Explain GGUF in detail')\ntime.sleep(1.5)\nchat",
     ]
     nb: NotebookSession = notebook(cells)
+    fake_ollama.token_rate = CRAWL  # mid-reply until the second view has shown it
     second = nb.output(2).get_by_test_id("chat")
     second.wait_for()
-    fake_ollama.token_rate = 5000
+    wait_state(nb, "streaming", output=2)  # the second view really joined mid-reply
+    fake_ollama.token_rate = FINISH
     first_done = wait_state(nb, "done", output=1)
     second_done = wait_state(nb, "done", output=2)
     expected = first_done.get_by_test_id("content").inner_text()
