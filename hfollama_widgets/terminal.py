@@ -87,14 +87,14 @@ class TerminalPullBar:
             self._drawn_at = now
             self._draw()
 
-    def _draw(self) -> None:
+    def _draw(self, postfix: str | None = None) -> None:
         t, bar = self.tracker, self.bar
         total = t.bytes_total
         if total and bar.total != total:
             bar.total = total
         bar.n = t.bytes_done
         bar.set_description_str(self._description(), refresh=False)
-        bar.set_postfix_str(self._postfix(), refresh=False)
+        bar.set_postfix_str(postfix or self._postfix(), refresh=False)
         bar.refresh()
 
     def _description(self) -> str:
@@ -119,11 +119,8 @@ class TerminalPullBar:
         return f"{format_bytes(speed)}/s, ETA {format_duration(t.eta_s)}"
 
     def close(self, *, failed: bool = False) -> None:
-        """Draw the final state and close the bar."""
-        if failed and not self.tracker.finished:
-            self.bar.set_postfix_str("stopped", refresh=False)
-        else:
-            self._draw()
+        """Draw the final state (the last one reached, if the pull broke off) and close the bar."""
+        self._draw("stopped" if failed and not self.tracker.finished else None)
         self.bar.close()
 
     def __enter__(self) -> TerminalPullBar:

@@ -322,3 +322,20 @@ def test_terminal_bar_in_a_real_process_writes_to_stderr() -> None:
     assert "demo-model" in done.stderr
     assert "100%" in done.stderr
     assert "1.00M/1.00M, done, 1.0 MB" in done.stderr
+
+
+def test_terminal_bar_that_fails_shows_the_last_state_it_reached() -> None:
+    import io
+
+    from hfollama_widgets.terminal import TerminalPullBar
+
+    out = io.StringIO()
+    part = {"status": "pulling abcdef012345", "digest": "sha256:abcdef012345", "total": 10**6}
+    # a long mininterval: the bar has drawn only the first part when the pull breaks
+    with pytest.raises(ConnectionError), TerminalPullBar("demo", file=out, mininterval=60) as bar:
+        bar.update({"status": "pulling manifest"})
+        bar.update({**part, "completed": 400_000})
+        raise ConnectionError("cut")
+    last = out.getvalue().replace("\n", "\r").rstrip("\r").rsplit("\r", 1)[-1]
+    assert "layer 1/1 abcdef012345" in last and "400k/1.00M" in last
+    assert last.rstrip().endswith("stopped")
