@@ -5,7 +5,7 @@ name, shape, type, offset) and only then the weights. :func:`read_gguf_header` f
 first 256 KiB, parses as far as the bytes go, and asks for exactly as much more as the parser
 says it needs (tokenizer arrays can take several MB), so it never downloads weights.
 :func:`gguf_metadata` does that for a file of a Hub repo, chosen by quantization label or file
-name, and caches the result per (endpoint, repo, revision, file).
+name, and caches the result per (endpoint, token, repo, revision, file).
 
 This module resolves the file and reads the shards of split models; the pieces under it are
 ``_gguf_header`` (the incremental parser), ``_gguf_metadata`` (:class:`GGUFMetadata`) and
@@ -20,8 +20,10 @@ This module resolves the file and reads the shards of split models; the pieces u
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import re
 import threading
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +58,7 @@ _SHARD_RE = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<total>\d{5})\.gguf
 
 # --- a file of a Hub repo -------------------------------------------------------------------
 
-_cache: dict[tuple[str, str, str, str], GGUFMetadata] = {}
+_cache: dict[tuple[str, str, str, str, str], GGUFMetadata] = {}
 _cache_lock = threading.Lock()
 
 
@@ -79,7 +81,7 @@ def gguf_metadata(
     A label is resolved through ``hub.list_gguf_files`` (model files only; for a split group the
     first shard). For split files every shard's header is read (the later ones are tiny) so that
     ``parameter_count`` and ``file_size`` cover the whole model. Results are cached per
-    (endpoint, repo, revision, file); ``refresh=True`` reads again.
+    (endpoint, token, repo, revision, file); ``refresh=True`` reads again.
 
     >>> from hfollama_widgets.testing import FakeHub
     >>> from hfollama_widgets.hub import Hub
@@ -94,13 +96,13 @@ def gguf_metadata(
 
         hub = default_hub()
     filename, files, label = _resolve(hub, repo_id, quantization_or_filename, revision)
-    cache_key = (str(hub.endpoint), repo_id, revision, filename)
+    headers = dict(hub._auth_headers())
+    cache_key = (str(hub.endpoint), _reader(headers), repo_id, revision, filename)
     if not refresh:
         with _cache_lock:
             hit = _cache.get(cache_key)
         if hit is not None:
             return hit
-    headers = dict(hub._auth_headers())
     with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, connect=10.0)) as http:
         url = hub.file_url(repo_id, filename, revision=revision)
         meta = _with_context(repo_id, lambda: read_gguf_header(url, headers=headers, client=http))
@@ -116,6 +118,16 @@ def gguf_metadata(
     with _cache_lock:
         _cache[cache_key] = meta
     return meta
+
+
+def _reader(headers: Mapping[str, str]) -> str:
+    """Who reads, for the cache: a digest of the Authorization header (``""`` anonymous).
+
+    A header read with a token must not be served to a Hub without it (a gated repo's bytes
+    need access). The token itself is not kept.
+    """
+    auth = next((v for k, v in headers.items() if k.lower() == "authorization"), "")
+    return hashlib.sha256(auth.encode()).hexdigest()[:16] if auth else ""
 
 
 def _add_shards(

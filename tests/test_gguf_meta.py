@@ -488,6 +488,7 @@ def test_llama3_8b_header_by_label(hub: Any, hub_server: Any) -> None:
     total = hub_server.catalogue.get(LLAMA8).gguf["total"]
     assert meta.parameter_count == pytest.approx(total, rel=0.01)
     assert meta.file_size == row["size_bytes"]
+    assert meta.filename is not None and meta.file_size is not None
 
     reads = range_reads(settled(hub_server, meta.requests), meta.filename)
     assert len(reads) == meta.requests == 2
@@ -507,6 +508,7 @@ def test_second_call_is_cached(hub: Any, hub_server: Any) -> None:
     assert settled(hub_server) == []
     again = gguf_metadata(LLAMA8, "Q8_0", hub=hub, refresh=True)
     assert again == first and again is not first
+    assert first.filename is not None
     assert len(range_reads(settled(hub_server, 2), first.filename)) == first.requests
 
 
@@ -549,6 +551,7 @@ def test_split_group_reads_every_shard_header(hub: Any, hub_server: Any) -> None
     assert row["shards"] > 1
     hub_server.clear_requests()
     meta = gguf_metadata(repo, "UD-IQ1_S", hub=hub)
+    assert meta.filename is not None and meta.file_size is not None
     assert meta.filename == row["filename"] and "00001-of-" in meta.filename
     assert meta.split_count == row["shards"]
     assert meta.file_size == row["size_bytes"]  # all shards
@@ -585,6 +588,21 @@ def test_gated_repo_needs_a_token(hub_server: Any) -> None:
             assert NO_ACCESS_TOKEN not in str(err.value) and err.value.repo_id == repo
     meta = gguf_metadata(repo, filename, hub=Hub(endpoint=hub_server.url, token=DEFAULT_TOKEN))
     assert meta.architecture == "llama"
+
+
+def test_cache_never_serves_a_token_read_to_a_hub_without_it(hub_server: Any) -> None:
+    from hfollama_widgets.gguf_meta import clear_gguf_cache, gguf_metadata
+    from hfollama_widgets.hub import Hub
+    from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
+
+    clear_gguf_cache()
+    repo = "example-org/Gated-Llama-GGUF"
+    granted = Hub(endpoint=hub_server.url, token=DEFAULT_TOKEN)
+    first = gguf_metadata(repo, "Q4_K_M", hub=granted)
+    assert gguf_metadata(repo, "Q4_K_M", hub=granted) is first  # same token: cached
+    for token in (False, NO_ACCESS_TOKEN):
+        with pytest.raises(GatedRepoError):
+            gguf_metadata(repo, "Q4_K_M", hub=Hub(endpoint=hub_server.url, token=token))
 
 
 def test_missing_file_and_unknown_label(hub: Any) -> None:
