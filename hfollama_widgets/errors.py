@@ -101,6 +101,18 @@ def redact(text: str, *secrets: str | None) -> str:
     return _HF_TOKEN_RE.sub("***", text)
 
 
+def _join(message: str, fix: str | None) -> str:
+    """``message`` then ``fix`` as two sentences (server text often lacks a final period).
+
+    >>> _join("HTTP 500: internal server error", "Retry."), _join("Gone.", None)
+    ('HTTP 500: internal server error. Retry.', 'Gone.')
+    """
+    if not fix:
+        return message
+    end = "" if message.rstrip().endswith((".", "!", "?")) else "."
+    return f"{message.rstrip()}{end} {fix}"
+
+
 class HFOllamaError(Exception):
     """Base class of every error this package raises.
 
@@ -110,7 +122,7 @@ class HFOllamaError(Exception):
     def __init__(self, message: str, *, fix: str | None = None) -> None:
         self.message = redact(message)
         self.fix = redact(fix) if fix else None
-        super().__init__(self.message if not self.fix else f"{self.message} {self.fix}")
+        super().__init__(_join(self.message, self.fix))
 
     def to_dict(self) -> dict[str, str | None]:
         """The error as plain data, for a widget's error state."""
