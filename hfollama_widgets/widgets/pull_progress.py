@@ -215,11 +215,14 @@ class PullProgress(WidgetBase):
         with self._lock:
             if run is not self._run or run.finished:
                 return
-            snap = run.tracker.snapshot()
-            if dirty_only and snap == self.progress:
-                return
-            if not self._throttle.ready():
-                return
+            if dirty_only:  # the ticker: only what the throttle held back
+                snap = run.tracker.snapshot()
+                if snap == self.progress or not self._throttle.ready():
+                    return
+            else:  # a streamed line (~every 60 ms per layer): no snapshot unless it is sent
+                if not self._throttle.ready():
+                    return
+                snap = run.tracker.snapshot()
             with self.hold_sync():
                 self.progress = snap
                 self.status = run.tracker.status or self.status
