@@ -76,11 +76,20 @@ def test_pull_auto_selects_when_no_quantization(
 
 
 def test_pull_uses_the_default_hub(
-    client: hfw.Client, fake: FakeOllama, hub: hfw.Hub, monkeypatch: pytest.MonkeyPatch
+    client: hfw.Client, fake: FakeOllama, fake_hub: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(hub_module, "default_hub", lambda: hub)  # points at the FakeHub
-    hfw.pull(client, f"hf.co/{NOMIC_REPO}")
+    # the default Hub is made from the environment, as in a notebook: HF_ENDPOINT -> FakeHub
+    monkeypatch.setenv("HF_ENDPOINT", fake_hub.url)
+    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    hub_module.set_default_hub(None)
+    fake_hub.clear_requests()
+    try:
+        hfw.pull(client, f"hf.co/{NOMIC_REPO}")
+    finally:
+        hub_module.set_default_hub(None)
     assert models_sent(fake, "/api/pull") == [f"hf.co/{NOMIC_REPO}:Q4_K_M"]
+    assert any(r["path"].startswith(f"/api/models/{NOMIC_REPO}/tree") for r in fake_hub.requests)
 
 
 def test_pull_stream_and_progress(client: hfw.Client, fake: FakeOllama) -> None:
