@@ -228,6 +228,35 @@ def test_sending_while_streaming_is_refused(chat: ChatWidget, fake_ollama: Any) 
     assert [m["role"] for m in chat.history] == ["user", "assistant"]
 
 
+def test_a_send_right_after_a_reply_ends_is_a_streaming_reply(
+    chat: ChatWidget, fake_ollama: Any
+) -> None:
+    # Race: the moment wait() returns, the next send() starts a reply; the finishing worker
+    # thread must not then mark the widget idle (wait() would return before the new reply).
+    # A tiny switch interval makes the threads interleave; before the fix about 1 round in
+    # 60 failed here, so a few seconds of rounds catch it.
+    import sys
+
+    fake_ollama.token_rate = 0
+    fake_ollama.reply = lambda model, messages: "ok"
+    rounds, deadline = 0, time.monotonic() + 3.0
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        while time.monotonic() < deadline:
+            rounds += 1
+            chat.send("first")
+            chat.wait(timeout=10)
+            chat.send("second")
+            last = chat.wait(timeout=10)
+            assert last is not None and last["role"] == "assistant", f"round {rounds}"
+            assert not chat.is_streaming
+            chat.clear()
+    finally:
+        sys.setswitchinterval(interval)
+    assert rounds > 20
+
+
 def test_front_end_messages_drive_the_chat(chat: ChatWidget, fake_ollama: Any) -> None:
     fake_ollama.token_rate = 40
     spy = CommSpy(chat)

@@ -225,20 +225,23 @@ class ChatWidget(WidgetBase):
                 reply["ttft_s"] = round(run.first_token_at - run.started_at, 4)
             if run.error is not None:
                 reply["error"] = error_dict(run.error)
-            with self._lock:
-                with self.hold_sync():
-                    self.history = [*self.history, reply]
-                    if run.error is not None:
-                        self._show_error(run.error)
-                    self.streaming = ""
-                self._run = None
-                self._idle.set()
+            with self._lock, self.hold_sync():
+                self.history = [*self.history, reply]
+                if run.error is not None:
+                    self._show_error(run.error)
+                self.streaming = ""
         except BaseException as exc:  # never leave the widget stuck in "streaming"
-            self.error = error_dict(exc)
-            self.streaming = ""
+            with self._lock, self.hold_sync():
+                self.error = error_dict(exc)
+                self.streaming = ""
         finally:
-            self._run = None
-            self._idle.set()
+            # Under the lock, and only if this run is still the current one: once idle is set,
+            # a send() from another thread may start the next reply at once, and that one must
+            # not be marked idle (or lose its Stop) by this thread finishing late.
+            with self._lock:
+                if self._run is run:
+                    self._run = None
+                    self._idle.set()
 
     def _send_delta(self, reply_id: str, content: str, c_at: int, thinking: str, t_at: int) -> None:
         msg: dict[str, Any] = {"type": "delta", "id": reply_id}
