@@ -341,3 +341,22 @@ def test_long_reply_sends_few_small_messages(chat: ChatWidget, fake_ollama: Any)
     # the history trait is sent twice per turn (user message, final reply), not per token
     history_updates = [u for u in spy.updates() if "history" in u]
     assert len(history_updates) == 2
+
+
+def test_a_reply_reads_its_stream_to_the_end() -> None:
+    # Stopping at the "done" line leaves the body's end unread: the HTTP connection is then
+    # dropped (reset) instead of going back to the pool, and the stream's end checks never run.
+    from hfollama_widgets.widgets._chat_stream import ReplyRun
+
+    read_past_the_final_line: list[bool] = []
+
+    class Server:  # stands in for hfw.Client: yields the lines of one streamed reply
+        def chat(self, model: str, messages: Any, **kw: Any) -> Iterator[dict[str, Any]]:
+            yield {"message": {"role": "assistant", "content": "Hi"}, "done": False}
+            yield {"message": {"role": "assistant", "content": ""}, "done": True, "eval_count": 1}
+            read_past_the_final_line.append(True)
+
+    run = ReplyRun(Server(), "m", [], on_delta=lambda *args: None)  # type: ignore[arg-type]
+    run.run()
+    assert run.error is None and run.content == "Hi" and run.final is not None
+    assert read_past_the_final_line == [True]

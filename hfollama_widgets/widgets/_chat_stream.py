@@ -131,9 +131,9 @@ class ReplyRun:
             if thought:
                 self.thinking += thought
             if line.get("done"):
+                # keep reading to the end of the body: the connection goes back to the pool
                 self.final = dict(line)
-                break
-            if (text or thought) and (first or self._throttle.ready()):
+            elif (text or thought) and (first or self._throttle.ready()):
                 if first:
                     self._throttle.ready()  # start the interval at the first token
                 first = False
