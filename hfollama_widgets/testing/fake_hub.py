@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -186,6 +187,11 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
     fake: FakeHub
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client hanging up (reset, broken pipe) is normal: no traceback for it."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeHub:
