@@ -287,8 +287,11 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _as_int(value: object) -> int:
+    """A byte count from a progress line: positive finite numbers only (JSON allows Infinity/NaN)."""
     if isinstance(value, bool):
         return 0
-    if isinstance(value, (int, float)) and value > 0:
+    if isinstance(value, int) and value > 0:
+        return value
+    if isinstance(value, float) and math.isfinite(value) and value > 0:
         return int(value)
     return 0
