@@ -287,7 +287,7 @@ def format_duration(seconds: float | None) -> str:
 
 
 def _as_int(value: object) -> int:
-    """A byte count from a progress line: positive finite numbers only (JSON allows Infinity/NaN)."""
+    """A byte count from a progress line: positive finite numbers only (JSON has Infinity)."""
     if isinstance(value, bool):
         return 0
     if isinstance(value, int) and value > 0:
