@@ -6,7 +6,8 @@
 //   - only the HTML profile (no SVG / MathML),
 //   - no images, media, forms or inline styles (a model can be prompt-injected into exfiltrating
 //     data through an image URL; markdown images become plain links instead),
-//   - every link opens in a new tab with rel="noopener noreferrer"; only http(s)/mailto links survive.
+//   - every link opens in a new tab with rel="noopener noreferrer"; only http(s)/mailto links survive,
+//   - id/name attributes are prefixed (no DOM clobbering of the page's globals).
 import createDOMPurify from "dompurify";
 import { Marked } from "marked";
 
@@ -50,6 +51,9 @@ const PURIFY_CONFIG = {
   ],
   FORBID_ATTR: ["style", "srcset", "action", "formaction"],
   ALLOW_DATA_ATTR: false,
+  // id/name values get a "user-content-" prefix: model output cannot clobber window globals
+  // (an element with id="x" otherwise becomes window.x in the notebook page).
+  SANITIZE_NAMED_PROPS: true,
 };
 
 function escapeText(s) {

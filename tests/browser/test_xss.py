@@ -35,6 +35,8 @@ PAYLOADS = [
 
 PROSE = "Here you go:\n\n" + "\n\n".join(PAYLOADS) + "\n\nInline: " + " ".join(PAYLOADS[:3])
 CODE = "```html\n" + "\n".join(PAYLOADS) + "\n```\n\nand `" + PAYLOADS[0] + "` inline"
+# DOM clobbering: an element with id="x" left in the page becomes window.x
+CLOBBER = 'Hello <a id="hfwClobbered" name="hfwClobbered">clobber</a> there'
 
 # DOM checks run in the page: anything executable or loading left in the widget's output.
 DANGER_JS = """
@@ -71,6 +73,7 @@ def ollama_url(fake_ollama: Any) -> str:
 def assert_nothing_ran(nb: NotebookSession, output: int) -> None:
     nb.page.wait_for_timeout(500)  # give onerror/onload handlers a chance to fire
     assert nb.page.evaluate("typeof window.__xss") == "undefined"
+    assert nb.page.evaluate("typeof window.hfwClobbered") == "undefined"
     assert nb.dialogs == []
     found = nb.output(output).get_by_test_id("chat").evaluate(DANGER_JS)
     assert found == [], found
@@ -87,7 +90,7 @@ def test_chat_output_cannot_run_code(notebook: Any, ollama_url: str) -> None:
     )
     output = nb.output(1)
     output.get_by_test_id("chat").wait_for()
-    for i, text in enumerate([PROSE, CODE]):
+    for i, text in enumerate([PROSE, CODE, CLOBBER]):
         nb.eval(f"chat.send({'echo: ' + text!r}); chat.wait(30) and None")
         done = output.locator('[data-role="assistant"][data-state="done"]')
         done.nth(i).wait_for()
