@@ -97,10 +97,18 @@ def _by_file(df: pd.DataFrame) -> dict[str, pd.Series]:
     return {row["filename"]: row for _, row in df.iterrows()}
 
 
+#: The columns docs/architecture.md promises, in order (written out: the contract, not the code).
+DOCUMENTED_COLUMNS = (
+    "quantization", "filename", "files", "shards", "size_bytes", "size_gb", "size_gib",
+    "bits_per_weight", "quality_rank", "quality", "ollama_tag", "model_ref", "ollama_pullable",
+    "kind",
+)  # fmt: skip
+
+
 class TestDataFrame:
     def test_columns_and_dtypes(self) -> None:
         df = gguf_dataframe(BARTOWSKI_FILES, BARTOWSKI)
-        assert tuple(df.columns) == COLUMNS
+        assert tuple(df.columns) == COLUMNS == DOCUMENTED_COLUMNS
         assert df["shards"].dtype == "int64"
         assert df["size_bytes"].dtype == "int64"
         assert df["size_gb"].dtype == "float64"
