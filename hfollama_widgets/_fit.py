@@ -225,7 +225,7 @@ def select_fitting_row(
             name = small["quantization"] if isinstance(small["quantization"], str) else None
             need = (
                 f" the smallest, {name or small['filename']}, needs about "
-                f"{small['est_memory_bytes'] / 1e9:.1f} GB"
+                f"{small['est_memory_bytes'] / 1e9:.1f} GB plus {1 - HEADROOM:.0%} headroom"
             )
         raise NoQuantFitsError(
             f"No quantization of {repo_id} fits this machine ({hw.describe()});{need}.",
