@@ -180,10 +180,12 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
 
     @property
     def closed(self) -> bool:
+        """True once the stream was closed or ran to its end."""
         return self._state.closed or self._state.finished
 
     @property
     def response(self) -> httpx.Response:
+        """The underlying HTTP response (status, headers)."""
         return self._state.response
 
     def __aiter__(self) -> AsyncStream:

@@ -153,6 +153,7 @@ class FakeOllama:
 
     @property
     def port(self) -> int:
+        """The port the server listens on (start the server first)."""
         return int(self.url.rsplit(":", 1)[1])
 
     def start(self) -> FakeOllama:
