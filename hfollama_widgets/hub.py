@@ -78,6 +78,13 @@ class Hub:
 
     Listings are cached per (endpoint, repo, revision) for the life of the ``Hub``;
     ``refresh=True`` or :meth:`clear_cache` fetch again.
+
+    >>> from hfollama_widgets.testing import FakeHub
+    >>> with FakeHub() as fake:  # a local stand-in; Hub() alone talks to huggingface.co
+    ...     hub = Hub(endpoint=fake.url, token=False)
+    ...     ref, row = hub.auto_select("bartowski/Llama-3.2-1B-Instruct-GGUF", max_size_gb=1.0)
+    >>> ref, row["size_gb"] < 1.0
+    ('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M', True)
     """
 
     def __init__(self, endpoint: str | None = None, token: str | bool | None = None) -> None:
