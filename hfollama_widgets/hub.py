@@ -83,8 +83,8 @@ class Hub:
     >>> with FakeHub() as fake:  # a local stand-in; Hub() alone talks to huggingface.co
     ...     hub = Hub(endpoint=fake.url, token=False)
     ...     ref, row = hub.auto_select("bartowski/Llama-3.2-1B-Instruct-GGUF", max_size_gb=1.0)
-    >>> ref, row["size_gb"] < 1.0
-    ('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M', True)
+    >>> ref, row["filename"]
+    ('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M', 'Llama-3.2-1B-Instruct-Q4_K_M.gguf')
     """
 
     def __init__(self, endpoint: str | None = None, token: str | bool | None = None) -> None:
