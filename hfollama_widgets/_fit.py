@@ -164,10 +164,7 @@ def fit_listing(
     >>> fit_listing(hub.list_gguf_files(repo), repo, Hardware(ram_gb=32, vram_gb=8), hub=hub)
     ... # doctest: +SKIP
     """
-    if hardware is True:
-        from hfollama_widgets.hardware import detect_hardware
-
-        hardware = detect_hardware()
+    hw = _resolve_hardware(hardware)
     if meta is None:
         from hfollama_widgets.gguf_meta import gguf_metadata
 
@@ -176,8 +173,30 @@ def fit_listing(
             return add_fit_columns(df, None, None)
         filename = str(models.sort_values("size_bytes", kind="stable").iloc[0]["filename"])
         meta = gguf_metadata(repo_id, filename, revision=revision, hub=hub)
-    hw = hardware if isinstance(hardware, Hardware) else None
     return add_fit_columns(df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type)
+
+
+def _resolve_hardware(hardware: object) -> Hardware | None:
+    """``True`` detects this machine, a :class:`Hardware` is used as is, ``None``/``False``: none.
+
+    >>> _resolve_hardware(None) is None
+    True
+    >>> _resolve_hardware("16GB")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    TypeError: hardware must be a Hardware(ram_gb=..., vram_gb=...), True (...) or None, not str
+    """
+    if hardware is True:
+        from hfollama_widgets.hardware import detect_hardware
+
+        return detect_hardware()
+    if isinstance(hardware, Hardware):
+        return hardware
+    if hardware is None or hardware is False:
+        return None
+    raise TypeError(
+        "hardware must be a Hardware(ram_gb=..., vram_gb=...), True (detect this machine) or "
+        f"None, not {type(hardware).__name__}"
+    )
 
 
 def select_fitting_row(
@@ -203,12 +222,9 @@ def select_fitting_row(
     from hfollama_widgets.errors import NoQuantFitsError
     from hfollama_widgets.listing import candidates, select_row
 
-    hw = hardware
-    if hw is True:
-        from hfollama_widgets.hardware import detect_hardware
-
-        hw = detect_hardware()
-    assert isinstance(hw, Hardware), "hardware must be a Hardware or True"
+    hw = _resolve_hardware(hardware)
+    if hw is None:
+        raise TypeError("select_fitting_row needs hardware: a Hardware(...) or True (detect)")
     out = fit_listing(
         df, repo_id, hw, meta=meta, hub=hub, revision=revision,
         context_length=context_length, kv_cache_type=kv_cache_type,

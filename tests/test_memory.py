@@ -354,3 +354,13 @@ def test_select_fitting_row_when_nothing_fits(hub: Any) -> None:
         select_fitting_row(
             hub.list_gguf_files(deepseek), repo_id=deepseek, hardware=Hardware(2048, 640), hub=hub
         )
+
+
+@pytest.mark.parametrize("bad", ["16GB", 16, {"ram_gb": 16}])
+def test_hardware_of_the_wrong_type_is_refused(hub: Any, bad: Any) -> None:
+    # not silently ignored (no fit columns) nor an AssertionError that vanishes under -O
+    repo = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+    with pytest.raises(TypeError, match=r"Hardware\(ram_gb=\.\.\., vram_gb=\.\.\.\)"):
+        hub.list_gguf_files(repo, hardware=bad)
+    with pytest.raises(TypeError, match="Hardware"):
+        hub.auto_select(repo, hardware=bad)
