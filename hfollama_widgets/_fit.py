@@ -87,8 +87,10 @@ def add_fit_columns(
     ``size_bytes``. Sidecar rows (mmproj, imatrix) and unsupported models get missing values;
     ``hardware=None`` leaves ``fit`` empty, ``meta=None`` every new column.
 
-    >>> df = hub.list_gguf_files(repo)                                      # doctest: +SKIP
-    >>> add_fit_columns(df, gguf_metadata(repo, "Q4_K_M"), detect_hardware())  # doctest: +SKIP
+    Example (against the real Hub and Ollama)::
+
+        df = hub.list_gguf_files(repo)
+        add_fit_columns(df, gguf_metadata(repo, "Q4_K_M"), detect_hardware())
     """
     out = df.copy()
     est, kv, fits, texts, bpw = [], [], [], [], []
@@ -130,8 +132,9 @@ def select_fitting(
     does). Empty when nothing in ``allow`` fits. Needs the ``fit`` column of
     :func:`add_fit_columns`.
 
-    >>> best_quantization(select_fitting(add_fit_columns(df, meta, hw)))  # doctest: +SKIP
-    'Q4_K_M'
+    Example (against the real Hub and Ollama)::
+
+        best_quantization(select_fitting(add_fit_columns(df, meta, hw)))  # -> 'Q4_K_M'
     """
     allowed = set(allow)
     for tier in FIT_ORDER:
@@ -161,8 +164,9 @@ def fit_listing(
     The header read is the smallest model file's (every quant shares the architecture; the
     headers differ only in ``general.file_type``). ``hardware=True`` detects this machine.
 
-    >>> fit_listing(hub.list_gguf_files(repo), repo, Hardware(ram_gb=32, vram_gb=8), hub=hub)
-    ... # doctest: +SKIP
+    Example (against the real Hub and Ollama)::
+
+        fit_listing(hub.list_gguf_files(repo), repo, Hardware(ram_gb=32, vram_gb=8), hub=hub)
     """
     hw = _resolve_hardware(hardware)
     if meta is None:

@@ -322,9 +322,11 @@ def connect(
     - Neither set: probe the defaults; if not both answer, start the stand-ins here (once per
       process; later calls reuse them) and set ``OLLAMA_HOST`` / ``HF_ENDPOINT`` for this process.
 
-    >>> services = connect()                        # doctest: +SKIP
-    >>> print(services)                             # says plainly what is used   # doctest: +SKIP
-    >>> client, hub = services.client, services.hub  # doctest: +SKIP
+    Example (against the real Hub and Ollama)::
+
+        services = connect()
+        print(services)                             # says plainly what is used
+        client, hub = services.client, services.hub
     """
     global _CONNECTED
     if _CONNECTED is not None and _CONNECTED._started is not None:

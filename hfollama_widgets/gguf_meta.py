@@ -11,10 +11,10 @@ This module resolves the file and reads the shards of split models; the pieces u
 ``_gguf_header`` (the incremental parser), ``_gguf_metadata`` (:class:`GGUFMetadata`) and
 ``_gguf_remote`` (:func:`read_gguf_header`, one URL). Import everything from here.
 
->>> from hfollama_widgets.testing import FakeHub          # doctest: +SKIP
->>> meta = gguf_metadata("bartowski/Llama-3.2-1B-Instruct-GGUF", "Q4_K_M")  # doctest: +SKIP
->>> meta.architecture, meta.block_count, meta.head_count_kv  # doctest: +SKIP
-('llama', 16, 8)
+Example (against the real Hub and Ollama)::
+
+    meta = gguf_metadata("bartowski/Llama-3.2-1B-Instruct-GGUF", "Q4_K_M")
+    meta.architecture, meta.block_count, meta.head_count_kv  # -> ('llama', 16, 8)
 """
 
 from __future__ import annotations
@@ -85,10 +85,10 @@ def gguf_metadata(
 
     >>> from hfollama_widgets.testing import FakeHub
     >>> from hfollama_widgets.hub import Hub
-    >>> with FakeHub() as server:                                   # doctest: +SKIP
+    >>> with FakeHub() as server:
     ...     meta = gguf_metadata("bartowski/Meta-Llama-3.1-8B-Instruct-GGUF", "Q4_K_M",
     ...                          hub=Hub(endpoint=server.url))
-    >>> meta.block_count, meta.head_count_kv, meta.key_length        # doctest: +SKIP
+    >>> meta.block_count, meta.head_count_kv, meta.key_length
     (32, 8, 128)
     """
     if hub is None:

@@ -1,10 +1,12 @@
 """GGUFBrowser: explore a Hub repo's GGUF quants in a notebook, then pull and chat through Ollama.
 
->>> import hfollama_widgets as hfw
->>> browser = hfw.GGUFBrowser("bartowski/Llama-3.2-1B-Instruct-GGUF",
-...                           client=hfw.Client())              # doctest: +SKIP
->>> browser                                   # renders the table  # doctest: +SKIP
->>> browser.observe(lambda change: print(change["new"]), "selected")   # doctest: +SKIP
+Example (against the real Hub and Ollama)::
+
+    import hfollama_widgets as hfw
+    browser = hfw.GGUFBrowser("bartowski/Llama-3.2-1B-Instruct-GGUF",
+                              client=hfw.Client())
+    browser                                   # renders the table
+    browser.observe(lambda change: print(change["new"]), "selected")
 
 The widget and the panel under it (where PullProgress and ChatWidget appear) are shown together
 as ``ipywidgets.VBox([browser, browser.panel])``: standard ipywidgets containers, which work the
@@ -65,10 +67,12 @@ class GGUFBrowser(WidgetBase):
     Synced state is small: the shown table columns as records (``rows``), a few header fields
     (``info``), at most 20 search results. The full listing is :attr:`df` (Python only).
 
-    >>> import hfollama_widgets as hfw
-    >>> repo = "bartowski/Llama-3.2-1B-Instruct-GGUF"
-    >>> b = hfw.GGUFBrowser(repo, max_size_gb=1.0).wait()  # doctest: +SKIP
-    >>> b.selected = b.recommended; b.selected_row.size_gb  # doctest: +SKIP
+    Example (against the real Hub and Ollama)::
+
+        import hfollama_widgets as hfw
+        repo = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+        b = hfw.GGUFBrowser(repo, max_size_gb=1.0).wait()
+        b.selected = b.recommended; b.selected_row.size_gb
     """
 
     _esm = STATIC / "browser.js"
