@@ -117,8 +117,9 @@ def write_notebook(root_dir: Path, name: str, cells: Sequence[str | dict[str, An
     A ``str`` cell is a code cell; a dict like ``{"cell_type": "markdown", "source": "# T"}``
     gives any other cell.
 
-    >>> write_notebook(Path("/tmp"), "t.ipynb", ["print(1)"]).name   # doctest: +SKIP
-    't.ipynb'
+    Example::
+
+        write_notebook(Path("/tmp"), "t.ipynb", ["print(1)"]).name   # -> 't.ipynb'
     """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {
@@ -335,10 +336,10 @@ class NotebookSession:
         ``repr(x)`` to see it). Raises :class:`KernelEvalError` with the traceback if the
         code raised.
 
-        >>> session.eval("print(w.count)")    # doctest: +SKIP
-        '1\\n'
-        >>> session.eval("w.count")           # doctest: +SKIP
-        '1'
+        Example::
+
+            session.eval("print(w.count)")    # -> '1\\n'
+            session.eval("w.count")           # -> '1'
         """
         kc = self._client()
         msg_id = kc.execute(code, silent=False, store_history=False, allow_stdin=False)

@@ -7,10 +7,11 @@ Jupyter setup (kernelspecs, settings, workspaces) leaks in. The ``python3`` kern
 pinned to this interpreter, so notebooks run the same venv (and the same editable
 ``hfollama_widgets``) as the tests.
 
->>> server = JupyterServer.start(Path("/tmp/jl"))      # doctest: +SKIP
->>> server.api("GET", "/api/status")["started"]        # doctest: +SKIP
-'2026-…'
->>> server.stop()                                      # doctest: +SKIP
+Example::
+
+    server = JupyterServer.start(Path("/tmp/jl"))
+    server.api("GET", "/api/status")["started"]        # -> '2026-…'
+    server.stop()
 """
 
 from __future__ import annotations
