@@ -23,6 +23,7 @@ from hfollama_widgets.gguf_meta import clear_gguf_cache, gguf_metadata
 from hfollama_widgets.hub import Hub
 from hfollama_widgets.memory import estimate_memory
 from hfollama_widgets.testing import FakeHub
+from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN
 
 
 def pick_file(hub: Hub, repo_id: str) -> str | None:
@@ -54,7 +55,8 @@ def main() -> None:
 
     rows: list[dict[str, Any]] = []
     with FakeHub() as server:
-        hub = Hub(endpoint=server.url, token=False)
+        # The stand-in's test token reads the gated and private repos too.
+        hub = Hub(endpoint=server.url, token=DEFAULT_TOKEN)
         for repo_id in sorted(server.catalogue):
             filename = pick_file(hub, repo_id)
             if filename is None:
