@@ -1,21 +1,9 @@
-// GGUFBrowser front end: repo box + Hub search, header, sortable/filterable quant table, Pull/Chat.
+// GGUFBrowser front end: repo box + Hub search, header, filters, quant table (rows: _browser_table.js), Pull/Chat.
 // Every Hub-provided string (repo ids, file names, quant labels) goes through textContent (h()).
 import "./browser.css";
-import { button, formatBytes, h, renderError } from "./_shared.js";
+import { bodyRow, headRow } from "./_browser_table.js";
+import { button, h, renderError } from "./_shared.js";
 import { filterRows, formatCount, formatParams, formatTokens, sortRows } from "./_table.js";
-
-const COLUMNS = [
-  { key: "quant", label: "Quant", title: "Quantization (llama.cpp label)" },
-  { key: "size", label: "Size", title: "Download size (1 GB = 10^9 bytes)", numeric: true },
-  { key: "bpw", label: "Bits/weight", title: "Nominal bits per weight of the quant type", numeric: true },
-  { key: "quality", label: "Quality", title: "Quality tier (sorts by rank: best first)" },
-  { key: "mem", label: "Memory", title: "Estimated memory at the chosen context length", numeric: true, fit: true },
-  { key: "fit", label: "Fit", title: "Will it run here? (estimated)", fit: true },
-  { key: "action", label: "", title: "", sortable: false },
-  { key: "filename", label: "File", title: "File name (first shard for split files)" },
-];
-
-const FIT_CLASS = { full_gpu_offload: "good", partial_gpu_offload: "ok", fits_in_ram: "ok", too_large: "bad" };
 
 function looksLikeRepoId(text) {
   return /^[\w.-]+\/[\w.-]+$/.test(text);
@@ -260,110 +248,14 @@ function render({ model, el }) {
     header.append(h("div", { className: "hfw-title-row" }, link), h("div", { className: "hfw-facts" }, ...facts));
   }
 
-  function renderHead(showFit) {
-    const sortBy = model.get("sort_by");
-    const desc = model.get("sort_desc");
-    const cells = COLUMNS.filter((c) => showFit || !c.fit).map((col) => {
-      if (col.sortable === false) return h("th", { className: "hfw-th-action" }, col.label);
-      const active = sortBy === col.key;
-      const arrow = active ? (desc ? " ▼" : " ▲") : "";
-      const th = h(
-        "th",
-        { className: col.numeric ? "hfw-num" : "", "aria-sort": active ? (desc ? "descending" : "ascending") : "none" },
-        h(
-          "button",
-          {
-            type: "button",
-            className: "hfw-sort",
-            title: `${col.title} — click to sort`,
-            dataset: { testid: `sort-${col.key}`, sort: col.key },
-            onclick: () => {
-              if (model.get("sort_by") === col.key) model.set("sort_desc", !model.get("sort_desc"));
-              else {
-                model.set("sort_by", col.key);
-                model.set("sort_desc", false);
-              }
-              model.save_changes();
-            },
-          },
-          col.label,
-          arrow,
-        ),
-      );
-      return th;
-    });
-    thead.replaceChildren(h("tr", {}, ...cells));
-  }
-
-  function actionCell(row) {
-    const td = h("td", { className: "hfw-action" });
-    if (!row.pullable || !model.get("has_client")) return td;
-    const pullState = (model.get("pulls") || {})[row.ref];
-    const stop = (event) => event.stopPropagation();
-    if (row.local) {
-      td.append(button("Chat", (e) => (stop(e), model.send({ type: "chat", ref: row.ref })), { className: "hfw-primary", title: `Chat with ${row.ref}`, dataset: { testid: "chat-button" } }));
-    } else if (pullState === "running" || pullState === "starting") {
-      td.append(button("Pulling…", null, { disabled: true, dataset: { testid: "pulling" } }));
-    } else {
-      td.append(button("Pull", (e) => (stop(e), model.send({ type: "pull", ref: row.ref })), { title: `Pull ${row.ref} into Ollama`, dataset: { testid: "pull-button" } }));
-    }
-    return td;
-  }
-
-  function quantCell(row) {
-    const badges = [];
-    if (row.rec) badges.push(h("span", { className: "hfw-badge hfw-badge-rec", title: "Best quality that fits the size limit (auto_select)", dataset: { testid: "badge-recommended" } }, "recommended"));
-    if (row.local) badges.push(h("span", { className: "hfw-badge hfw-badge-local", title: "Already in your Ollama", dataset: { testid: "badge-local" } }, "in Ollama"));
-    if (row.kind && row.kind !== "model") badges.push(h("span", { className: "hfw-badge hfw-badge-muted", title: row.why || "", dataset: { testid: "badge-kind" } }, row.kind));
-    else if (row.shards > 1) badges.push(h("span", { className: "hfw-badge hfw-badge-muted", title: row.why || "", dataset: { testid: "badge-split" } }, `split ×${row.shards}`));
-    return h("td", { className: "hfw-quant" }, h("span", { className: "hfw-quant-label" }, row.quant ?? "?"), ...badges);
-  }
-
   function renderTable() {
     const rows = model.get("rows") || [];
     const s = model.get("status");
     const showFit = rows.some((r) => "mem" in r);
-    renderHead(showFit);
+    thead.replaceChildren(headRow(model, showFit));
     const shown = sortRows(filterRows(rows, localMax, localText), model.get("sort_by"), model.get("sort_desc"));
     const selected = (model.get("selected") || "").toLowerCase();
-    tbody.replaceChildren(
-      ...shown.map((row) => {
-        const isSelected = row.pullable && row.ref && row.ref.toLowerCase() === selected;
-        const tr = h(
-          "tr",
-          {
-            className: [row.pullable ? "hfw-selectable" : "hfw-disabled", isSelected ? "hfw-selected" : ""].filter(Boolean).join(" "),
-            title: row.pullable ? row.ref : row.why,
-            tabIndex: row.pullable ? 0 : -1,
-            dataset: { testid: "row", ref: row.ref ?? "", quant: row.quant ?? "", key: String(row.key) },
-            "aria-selected": String(Boolean(isSelected)),
-            "aria-disabled": row.pullable ? null : "true",
-          },
-          quantCell(row),
-          h("td", { className: "hfw-num", dataset: { col: "size" } }, formatBytes(row.size)),
-          h("td", { className: "hfw-num", dataset: { col: "bpw" } }, typeof row.bpw === "number" ? row.bpw.toFixed(2) : "–"),
-          h("td", { dataset: { col: "quality" } }, row.quality ?? "–"),
-          showFit ? h("td", { className: "hfw-num", dataset: { col: "mem" } }, formatBytes(row.mem)) : null,
-          showFit ? h("td", { dataset: { col: "fit" } }, row.fit ? h("span", { className: `hfw-fit hfw-fit-${FIT_CLASS[row.fit] ?? "unknown"}`, dataset: { fit: row.fit } }, row.fit_text ?? row.fit) : "–") : null,
-          actionCell(row),
-          h("td", { className: "hfw-file hfw-mono", title: row.filename ?? "" }, row.filename ?? ""),
-        );
-        if (row.pullable) {
-          const select = () => {
-            model.set("selected", row.ref);
-            model.save_changes();
-          };
-          tr.addEventListener("click", select);
-          tr.addEventListener("keydown", (event) => {
-            if (event.key === "Enter" || event.key === " ") {
-              event.preventDefault();
-              select();
-            }
-          });
-        }
-        return tr;
-      }),
-    );
+    tbody.replaceChildren(...shown.map((row) => bodyRow(model, row, showFit, selected)));
     tableWrap.hidden = s !== "ready" || rows.length === 0;
     filters.hidden = s !== "ready" || rows.length === 0;
     count.textContent = s === "ready" ? `${shown.length} of ${rows.length} files` : "";
