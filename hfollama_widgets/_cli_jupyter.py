@@ -29,7 +29,7 @@ import httpx
 from hfollama_widgets.demo import DemoPlan, free_port
 from hfollama_widgets.errors import HFOllamaError
 
-__all__ = ["JupyterLab", "find_notebook", "run_demo", "start_jupyter"]
+__all__ = ["JupyterLab", "find_notebook", "print_dry_run", "run_demo", "start_jupyter"]
 
 _PACKAGE = Path(__file__).resolve().parent
 #: Where a copy of the packaged notebooks goes when the package is not a source checkout.
@@ -270,3 +270,30 @@ def run_demo(
         finally:
             signal.signal(signal.SIGTERM, previous)
         say("Stopped.")
+
+
+def print_dry_run(
+    plan: DemoPlan,
+    *,
+    notebook: str | os.PathLike[str] | None = None,
+    port: int | None = None,
+    say: Callable[[str], None] = print,
+) -> None:
+    """``hfollama demo --dry-run``: say the plan, the notebook and JupyterLab's environment.
+
+    Starts nothing. Without ``notebook`` the source checkout's quickstart is named (or the
+    copy the demo would make); with one, it must exist.
+    """
+    path = find_notebook(notebook) if notebook else _dry_notebook()
+    for line in plan.messages():
+        say(line)
+    say(f"JupyterLab: would open {path} on 127.0.0.1:{port or 8888}")
+    say("Environment for JupyterLab and its kernels:")
+    env = plan.env({})
+    for key in sorted(env):
+        say(f"  {key}={env[key]}")
+
+
+def _dry_notebook() -> str:
+    clone = _PACKAGE.parent / "notebooks" / "quickstart.ipynb"
+    return str(clone) if clone.is_file() else "hfollama-notebooks/quickstart.ipynb (a copy)"

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -22,16 +22,13 @@ from hfollama_widgets._cli_common import (
     emit_frame,
     exit_code_for,
     format_option,
-    format_table,
     is_hf_name,
     note,
     pass_services,
     report,
 )
+from hfollama_widgets._cli_tables import ls_table, search_table
 from hfollama_widgets.errors import HFOllamaError, SelectionError
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 __all__ = ["cli", "main"]
 
@@ -108,34 +105,6 @@ def _repo_id(text: str) -> str:
 # --- ls ---------------------------------------------------------------------------------
 
 
-def _ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
-    headers = ["quant", "size_gb", "bits", "quality", "shards", "ollama", "model_ref"]
-    rows = []
-    for _, r in df.iterrows():
-        if r["kind"] != "model":
-            ollama = r["kind"]
-        elif r["ollama_pullable"]:
-            ollama = "yes"
-        else:
-            ollama = "no (split)" if int(r["shards"]) > 1 else "no"
-        rows.append(
-            [
-                r["quantization"] or r["ollama_tag"] or r["filename"],
-                round(float(r["size_gb"]), 2),
-                None if r["bits_per_weight"] != r["bits_per_weight"] else r["bits_per_weight"],
-                r["quality"],
-                int(r["shards"]),
-                ollama,
-                r["model_ref"] if r["ollama_pullable"] else "",
-            ]
-        )
-    if sidecars:
-        headers.insert(1, "file")
-        for row, (_, r) in zip(rows, df.iterrows(), strict=True):
-            row.insert(1, r["filename"])
-    return format_table(rows, headers)
-
-
 @cli.command("ls")
 @click.argument("repo")
 @click.option("--max-size-gb", type=click.FloatRange(min=0), help="Only files up to N GB (1e9).")
@@ -163,7 +132,7 @@ def ls_cmd(
     repo_id = _repo_id(repo)
     df = services.hub.list_gguf_files(repo_id, revision=revision, include_sidecars=sidecars)
     shown = df if max_size_gb is None else df[df["size_gb"] <= max_size_gb]
-    emit_frame(shown, fmt, lambda d: _ls_table(d, sidecars=sidecars))
+    emit_frame(shown, fmt, lambda d: ls_table(d, sidecars=sidecars))
     if shown.empty and not df.empty:
         note(f"No file of {repo_id} is at most {max_size_gb:g} GB.")
     if fmt != "table" or df.empty:
@@ -180,23 +149,6 @@ def ls_cmd(
 
 
 # --- search / info ------------------------------------------------------------------------
-
-
-def _search_table(df: pd.DataFrame) -> str:
-    from hfollama_widgets._cli_info import _count
-
-    rows = [
-        [
-            r["id"],
-            None if r["downloads"] is None else int(r["downloads"] or 0),
-            None if r["likes"] is None else int(r["likes"] or 0),
-            str(r["last_modified"])[:10] if str(r["last_modified"]) != "NaT" else "",
-            _count(r["parameters"]) if r["parameters"] == r["parameters"] else "",
-            r["architecture"],
-        ]
-        for _, r in df.iterrows()
-    ]
-    return format_table(rows, ["id", "downloads", "likes", "updated", "params", "arch"])
 
 
 @cli.command()
@@ -216,7 +168,7 @@ def search(
 ) -> None:
     """Search the Hub for GGUF repos whose id contains QUERY."""
     df = services.hub.search_models(query, author=author, sort=sort, limit=limit)
-    emit_frame(df, fmt, _search_table)
+    emit_frame(df, fmt, search_table)
     if df.empty:
         note("No GGUF repo matches.")
 
@@ -362,19 +314,12 @@ def demo(
     otherwise the bundled stand-ins start on loopback (and the output says so). Ctrl-C stops
     JupyterLab and the stand-ins.
     """
-    from hfollama_widgets._cli_jupyter import find_notebook, run_demo
+    from hfollama_widgets._cli_jupyter import print_dry_run, run_demo
     from hfollama_widgets.demo import plan_demo
 
     plan = plan_demo(services.host, services.hf_endpoint, offline=offline)
     if dry_run:
-        path = find_notebook(notebook) if notebook else _dry_notebook()
-        for line in plan.messages():
-            click.echo(line)
-        click.echo(f"JupyterLab: would open {path} on 127.0.0.1:{port or 8888}")
-        click.echo("Environment for JupyterLab and its kernels:")
-        env = plan.env({})
-        for key in sorted(env):
-            click.echo(f"  {key}={env[key]}")
+        print_dry_run(plan, notebook=notebook, port=port, say=lambda line: click.echo(line))
         return
     code = run_demo(
         plan,
@@ -385,13 +330,6 @@ def demo(
         say=lambda line: click.echo(line),
     )
     sys.exit(code)
-
-
-def _dry_notebook() -> str:
-    from hfollama_widgets._cli_jupyter import _PACKAGE
-
-    clone = _PACKAGE.parent / "notebooks" / "quickstart.ipynb"
-    return str(clone) if clone.is_file() else "hfollama-notebooks/quickstart.ipynb (a copy)"
 
 
 def main(argv: Sequence[str] | None = None) -> None:
