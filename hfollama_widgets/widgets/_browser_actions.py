@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     from hfollama_widgets.widgets.chat import ChatWidget
     from hfollama_widgets.widgets.pull_progress import PullProgress
 
-__all__ = ["FRONT_END_ACTIONS", "ModelPanel", "blocked_row", "front_end_call", "pullable_ref"]
+__all__ = [
+    "FRONT_END_ACTIONS",
+    "ModelPanel",
+    "blocked_row",
+    "front_end_call",
+    "pullable_ref",
+    "run_front_end_call",
+]
 
 Row = dict[str, Any]
 
@@ -54,6 +61,25 @@ def front_end_call(content: Any) -> tuple[str, tuple[str | None, ...]] | None:
         return None
     method, field = action
     return method, (() if field is None else (str(content.get(field) or "") or None,))
+
+
+def run_front_end_call(target: Any, content: Any, on_error: Callable[[Exception], None]) -> None:
+    """Call the method of ``target`` a front-end message asks for; an error goes to ``on_error``.
+
+    >>> class Target:
+    ...     def chat(self, ref):
+    ...         raise ValueError(f"no chat with {ref}")
+    >>> run_front_end_call(Target(), {"type": "chat", "ref": "m"}, lambda exc: print(exc))
+    no chat with m
+    """
+    call = front_end_call(content)
+    if call is None:
+        return
+    method, args = call
+    try:
+        getattr(target, method)(*args)
+    except Exception as exc:  # shown in the widget; the browser stays usable
+        on_error(exc)
 
 
 def pullable_ref(model: str | None, rows: Sequence[Row], *, repo_id: str) -> str:

@@ -2,7 +2,7 @@
 
 The front end gets small records (``rows``); Python users get DataFrames: the full listing with
 ``in_ollama`` and ``recommended`` columns (:func:`marked_listing`) and the row of a model ref
-(:func:`row_for_ref`).
+(:func:`row_for_ref`); its text repr is :func:`text_summary`.
 
 >>> import pandas as pd
 >>> df = pd.DataFrame({"model_ref": ["hf.co/o/m:Q4_K_M", "hf.co/o/m:Q8_0"]})
@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["marked_listing", "row_for_ref"]
+__all__ = ["marked_listing", "row_for_ref", "text_summary"]
 
 
 def marked_listing(
@@ -43,3 +43,21 @@ def row_for_ref(df: pd.DataFrame, ref: str) -> pd.Series | None:
     """The row of ``df`` whose ``model_ref`` is ``ref`` (case-insensitive), else ``None``."""
     match = df[df["model_ref"].astype("string").str.lower() == ref.lower()]
     return None if match.empty else match.iloc[0]
+
+
+def text_summary(repo_id: str, status: str, n_rows: int, selected: str | None) -> str:
+    """The browser's one-line text repr (shown where the widget cannot render).
+
+    >>> text_summary("o/m", "ready", 3, "hf.co/o/m:Q4_K_M")
+    "GGUFBrowser(repo='o/m', 3 files, selected='hf.co/o/m:Q4_K_M')"
+    >>> text_summary("", "empty", 0, None)
+    'GGUFBrowser(no repo)'
+    """
+    parts = [f"repo={repo_id!r}" if repo_id else "no repo"]
+    if status == "ready":
+        parts.append(f"{n_rows} files")
+    elif status in ("loading", "error"):
+        parts.append(status)
+    if selected:
+        parts.append(f"selected={selected!r}")
+    return f"GGUFBrowser({', '.join(parts)})"

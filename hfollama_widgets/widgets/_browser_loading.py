@@ -39,6 +39,7 @@ __all__ = [
     "fit_failure",
     "hardware_for",
     "load_repo",
+    "loading_state",
     "read_fit",
     "recommend",
     "search_records",
@@ -100,6 +101,25 @@ class LoadedRepo:
     recommended: str | None  # the auto_select pick within the size limit
     local: set[str]  # lower-cased model refs Ollama has
     ollama_note: str  # why there are no "in Ollama" markers, or ""
+
+
+def loading_state(repo_id: str) -> dict[str, Any]:
+    """The synced traits (in the order they are set) while ``repo_id`` loads: the old
+    repo's table, header, note, selection, search results and fit state are gone.
+
+    >>> loading_state("o/m")["status"], loading_state("o/m")["info"]
+    ('loading', {'repo_id': 'o/m'})
+    """
+    return {
+        "repo_id": repo_id,
+        "status": "loading",
+        "rows": [],
+        "info": {"repo_id": repo_id},
+        "note": "",
+        "selected": None,
+        "search_results": [],
+        "fit": {},
+    }
 
 
 def load_repo(hub: Any, client: Any, repo_id: str, *, max_size_gb: float | None) -> LoadedRepo:

@@ -24,8 +24,8 @@ import traitlets
 from anywidget._util import repr_mimebundle
 
 from hfollama_widgets.errors import InvalidModelRefError
-from hfollama_widgets.widgets._browser_actions import ModelPanel, front_end_call, pullable_ref
-from hfollama_widgets.widgets._browser_frames import marked_listing, row_for_ref
+from hfollama_widgets.widgets._browser_actions import ModelPanel, pullable_ref, run_front_end_call
+from hfollama_widgets.widgets._browser_frames import marked_listing, row_for_ref, text_summary
 from hfollama_widgets.widgets._browser_loading import (
     SEARCH_LIMIT,
     Workers,
@@ -33,6 +33,7 @@ from hfollama_widgets.widgets._browser_loading import (
     fit_failure,
     hardware_for,
     load_repo,
+    loading_state,
     read_fit,
     recommend,
     search_records,
@@ -208,14 +209,8 @@ class GGUFBrowser(WidgetBase):
         generation = self._workers.next_generation()
         with self.hold_sync():
             self._clear_error()
-            self.repo_id = repo_id
-            self.status = "loading"
-            self.rows = []
-            self.info = {"repo_id": repo_id}
-            self.note = ""
-            self.selected = None
-            self.search_results = []
-            self.fit = {}
+            for name, value in loading_state(repo_id).items():
+                setattr(self, name, value)
         self._df = None
         self._fit = None
         self._recommended = None
@@ -254,14 +249,7 @@ class GGUFBrowser(WidgetBase):
     # --- display ------------------------------------------------------------------------
 
     def _text_repr(self) -> str:
-        parts = [f"repo={self.repo_id!r}" if self.repo_id else "no repo"]
-        if self.status == "ready":
-            parts.append(f"{len(self.rows)} files")
-        elif self.status in ("loading", "error"):
-            parts.append(self.status)
-        if self.selected:
-            parts.append(f"selected={self.selected!r}")
-        return f"GGUFBrowser({', '.join(parts)})"
+        return text_summary(self.repo_id, self.status, len(self.rows), self.selected)
 
     def _container(self) -> ipywidgets.VBox:
         if self._box is None:
@@ -384,14 +372,7 @@ class GGUFBrowser(WidgetBase):
             self._rebuild_rows()
 
     def _on_front_end_msg(self, _widget: Any, content: Any, _buffers: Any) -> None:
-        call = front_end_call(content)
-        if call is None:
-            return
-        method, args = call
-        try:
-            getattr(self, method)(*args)
-        except Exception as exc:  # shown in the widget; the browser stays usable
-            self._show_error(exc)
+        run_front_end_call(self, content, self._show_error)  # errors show in the widget
 
     def close(self) -> None:
         """Close the widget, its panel and the container it is displayed in."""
