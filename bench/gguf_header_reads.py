@@ -17,11 +17,10 @@ import statistics
 import time
 from typing import Any
 
-from hfollama_widgets._gguf_header import HeaderParser
 from hfollama_widgets.errors import HFOllamaError
-from hfollama_widgets.gguf_meta import clear_gguf_cache, gguf_metadata
-from hfollama_widgets.hub import Hub
-from hfollama_widgets.memory import estimate_memory
+from hfollama_widgets.gguf import estimate_memory
+from hfollama_widgets.gguf.header import HeaderParser
+from hfollama_widgets.hub import Hub, clear_gguf_cache, gguf_metadata
 from hfollama_widgets.testing import FakeHub
 from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN
 
@@ -124,7 +123,7 @@ def _first_bytes(hub: Hub, repo_id: str, filename: str, n: int) -> bytes:
     import httpx
 
     url = hub.file_url(repo_id, filename)
-    headers = {**hub._auth_headers(), "Range": f"bytes=0-{n - 1}"}
+    headers = {**hub.request_headers(), "Range": f"bytes=0-{n - 1}"}
     return httpx.get(url, headers=headers, follow_redirects=True).content
 
 

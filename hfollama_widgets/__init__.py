@@ -4,16 +4,17 @@
 >>> hfw.model_ref("bartowski/Llama-3.2-1B-Instruct-GGUF", "q4_k_m")
 'hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M'
 
-Layers, one way: pure logic (``refs``, ``quants``, ``listing``, ``memory``) → clients
-(``hub``, ``ollama``) → widgets (``widgets``) → CLI and notebooks.
+Layers, one way (docs/architecture.md; enforced by import-linter): pure logic (``refs``,
+``quants``, ``listing``, ``selection``, ``hardware``, ``progress``, ``gguf``) → clients (``hub``,
+``ollama``) → ``terminal`` → ``hf`` → ``widgets`` → ``demo`` → ``cli``. This module only
+re-exports; the widgets load lazily, so ``import hfollama_widgets`` never imports anywidget.
 """
 
 from __future__ import annotations
 
+from hfollama_widgets._version import __version__
 from hfollama_widgets.errors import *  # noqa: F403
 from hfollama_widgets.errors import __all__ as _errors_all
-
-__version__ = "0.1.0"
 
 # Each area adds its exports in its own block below (keeps edits from colliding).
 __all__: list[str] = [*_errors_all, "__version__"]
@@ -77,9 +78,13 @@ from hfollama_widgets.hub import (  # noqa: E402
     Hub,
     RepoInfo,
     auto_select,
+    clear_gguf_cache,
     default_hub,
+    estimate_memory,
+    gguf_metadata,
     list_gguf_files,
     model_info,
+    read_gguf_header,
     search_models,
     set_default_hub,
 )
@@ -103,7 +108,6 @@ from hfollama_widgets.hf import (  # noqa: E402
     chat,
     embed,
     generate,
-    pull,
 )
 from hfollama_widgets.ollama import (  # noqa: E402
     AsyncClient,
@@ -129,21 +133,15 @@ __all__ += [
     "pull",
 ]
 # --- gguf metadata / memory / hardware ---
-from hfollama_widgets.gguf_meta import (  # noqa: E402
-    GGUFMetadata,
-    clear_gguf_cache,
-    gguf_metadata,
-    read_gguf_header,
-)
-from hfollama_widgets.hardware import GPU, Hardware, detect_hardware  # noqa: E402
-from hfollama_widgets.memory import (  # noqa: E402
+from hfollama_widgets.gguf import (  # noqa: E402
     FIT_TEXT,
+    GGUFMetadata,
     add_fit_columns,
     effective_bits_per_weight,
-    estimate_memory,
     fit_label,
     select_fitting,
 )
+from hfollama_widgets.hardware import GPU, Hardware, detect_hardware  # noqa: E402
 
 __all__ += [
     "FIT_TEXT",
@@ -160,19 +158,24 @@ __all__ += [
     "read_gguf_header",
     "select_fitting",
 ]
+# --- progress ---
+from hfollama_widgets.progress import PullTracker  # noqa: E402
+
+# `pull` whose progress=True shows a widget in a notebook; importing it loads no widget library
+from hfollama_widgets.widgets.display import pull  # noqa: E402
+
+__all__ += ["PullTracker"]
+
 # --- widgets ---
 # Imported lazily (module __getattr__): importing the package never pulls in anywidget, and a broken
 # widget module cannot break `import hfollama_widgets`.
 import typing as _typing  # noqa: E402
 
-from hfollama_widgets.progress import PullTracker  # noqa: E402
-from hfollama_widgets.pull_display import pull_with_progress  # noqa: E402
-
-__all__ += ["PullTracker", "pull_with_progress"]
 _LAZY_WIDGETS = {
     "GGUFBrowser": "hfollama_widgets.widgets.browser",
     "PullProgress": "hfollama_widgets.widgets.pull_progress",
     "ChatWidget": "hfollama_widgets.widgets.chat",
+    "pull_with_progress": "hfollama_widgets.widgets.display",
 }
 __all__ += list(_LAZY_WIDGETS)
 
@@ -180,13 +183,14 @@ if _typing.TYPE_CHECKING:
     from hfollama_widgets.widgets import ChatWidget as ChatWidget
     from hfollama_widgets.widgets import GGUFBrowser as GGUFBrowser
     from hfollama_widgets.widgets import PullProgress as PullProgress
+    from hfollama_widgets.widgets.display import pull_with_progress as pull_with_progress
 
 
 def __getattr__(name: str) -> object:
     module = _LAZY_WIDGETS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    import importlib
+    import importlib  # lazy widget loading: only when a widget name is first used
 
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value

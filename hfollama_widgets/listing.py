@@ -12,19 +12,15 @@
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
-from hfollama_widgets._selection import (
-    DEFAULT_PREFERENCE,
-    best_quantization,
-    candidates,
-    select_row,
-)
 from hfollama_widgets.errors import InvalidModelRefError
 from hfollama_widgets.quants import (
     file_kind,
@@ -35,6 +31,12 @@ from hfollama_widgets.quants import (
     quant_info,
 )
 from hfollama_widgets.refs import model_ref, normalize_tag, validate_repo_id
+from hfollama_widgets.selection import (
+    DEFAULT_PREFERENCE,
+    best_quantization,
+    candidates,
+    select_row,
+)
 
 __all__ = [
     "COLUMNS",
@@ -42,6 +44,7 @@ __all__ = [
     "best_quantization",
     "candidates",
     "gguf_dataframe",
+    "plain",
     "select_row",
     "to_records",
 ]
@@ -217,15 +220,27 @@ def gguf_dataframe(
     return df.reset_index(drop=True)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A JSON-friendly version of a DataFrame cell: numpy scalars as Python values, tuples as
+    lists, missing values (NaN, NA, NaT) as ``None``, timestamps as ISO strings.
+
+    >>> import numpy as np
+    >>> plain(np.int64(3)), plain(float("nan")), plain(("a", np.float32(0.5)))
+    (3, None, ['a', 0.5])
+    """
+    if isinstance(value, tuple):
+        return [plain(v) for v in value]
     if value is None or value is pd.NA:
         return None
-    if isinstance(value, float) and value != value:
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        with suppress(ValueError, TypeError):
+            value = value.item()
+    if isinstance(value, float) and math.isnan(value):
         return None
-    if isinstance(value, tuple):
-        return list(value)
-    if hasattr(value, "item"):  # numpy scalars
-        return value.item()
+    if str(value) in ("<NA>", "NaT"):
+        return None
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
     return value
 
 
@@ -236,4 +251,4 @@ def to_records(df: pd.DataFrame) -> list[dict[str, Any]]:
     >>> to_records(df)[0]["quality_rank"] is None
     True
     """
-    return [{str(k): _plain(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")]
+    return [{str(k): plain(v) for k, v in rec.items()} for rec in df.to_dict(orient="records")]

@@ -21,6 +21,8 @@ __all__ = [
     "HF_HOSTS",
     "ModelRef",
     "is_hf_model",
+    "is_hf_name",
+    "looks_like_hf_ref",
     "model_ref",
     "normalize_tag",
     "parse_model_ref",
@@ -108,8 +110,7 @@ def validate_repo_id(repo_id: str, *, for_ollama: bool = False) -> str:
         )
     if repo_id != repo_id.strip():
         raise _fail(repo_id, "it has leading or trailing whitespace", "Remove the spaces.")
-    lowered = repo_id.lower()
-    if _SCHEME.match(repo_id) or lowered.split("/", 1)[0] in (*HF_HOSTS, "www.huggingface.co"):
+    if looks_like_hf_ref(repo_id):
         raise _fail(
             repo_id,
             "this is a URL or model reference, not a repo id",
@@ -138,7 +139,7 @@ def validate_repo_id(repo_id: str, *, for_ollama: bool = False) -> str:
                 f"it contains {seq!r}, which the Hub does not allow",
                 f"Remove the {seq!r}.",
             )
-    if lowered.endswith(".git"):
+    if repo_id.lower().endswith(".git"):
         raise _fail(
             repo_id,
             "it ends with '.git', which the Hub does not allow in a repo id",
@@ -332,11 +333,32 @@ def is_hf_model(ref: str) -> bool:
     return True
 
 
-def _looks_like_ref(text: str) -> bool:
+def looks_like_hf_ref(text: str) -> bool:
+    """True if ``text`` is written as a reference (``hf.co/…``, ``huggingface.co/…``, a URL),
+    not as a bare repo id; it may still be invalid.
+
+    >>> looks_like_hf_ref("hf.co/a/b"), looks_like_hf_ref("https://x/a"), looks_like_hf_ref("a/b")
+    (True, True, False)
+    """
     lowered = text.strip().lower()
     if _SCHEME.match(lowered):
         return True
     return lowered.split("/", 1)[0] in (*HF_HOSTS, "www.huggingface.co")
+
+
+def is_hf_name(name: str) -> bool:
+    """A Hugging Face repo id or ``hf.co/…`` reference (else an Ollama model name).
+
+    ``owner/name`` is a Hub repo id; a bare ``name[:tag]`` and ``host.tld/namespace/name``
+    are Ollama names.
+
+    >>> [is_hf_name(n) for n in ("bartowski/X-GGUF", "hf.co/a/b:Q4_K_M", "llama3.2", "r.io/a/b")]
+    [True, True, False, False]
+    """
+    if looks_like_hf_ref(name):
+        return True
+    parts = name.strip().split("/")
+    return len(parts) == 2 and all(parts)
 
 
 def to_model_ref(repo_or_ref: str, quantization: str | None = None) -> str:
@@ -350,7 +372,7 @@ def to_model_ref(repo_or_ref: str, quantization: str | None = None) -> str:
     >>> to_model_ref("huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF:q8_0")
     'huggingface.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q8_0'
     """
-    if not isinstance(repo_or_ref, str) or not _looks_like_ref(repo_or_ref):
+    if not isinstance(repo_or_ref, str) or not looks_like_hf_ref(repo_or_ref):
         return model_ref(repo_or_ref, quantization)
     parsed = parse_model_ref(repo_or_ref)
     validate_repo_id(parsed.repo_id, for_ollama=True)

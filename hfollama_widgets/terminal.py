@@ -3,9 +3,11 @@
 One bar for the whole pull: bytes done / known total, speed and ETA from the tracker (which
 leaves out blobs already on disk and resumed bytes), and the current layer in the description.
 
->>> import hfollama_widgets as hfw
->>> # hfw.terminal.pull_with_bar(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF")
->>> # hf.co/bartowski/…-GGUF layer 1/3 6a0746a1ec1a:  42%|████▏     | 341M/808M, 12.3 MB/s, ETA 38s
+Example (against the real Hub and Ollama)::
+
+    import hfollama_widgets as hfw
+    hfw.terminal.pull_with_bar(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF")
+    # hf.co/bartowski/…-GGUF layer 1/3 6a0746a1ec1a:  42%|████▏     | 341M/808M, 12.3 MB/s, ETA 38s
 """
 
 from __future__ import annotations

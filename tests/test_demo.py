@@ -20,7 +20,7 @@ import ollama
 import pytest
 from huggingface_hub import HfApi
 
-import hfollama_widgets.demo as demo
+import hfollama_widgets.demo.services as demo
 from hfollama_widgets.demo import connect, free_port, plan_demo, probe_hub, probe_ollama
 from hfollama_widgets.hub import set_default_hub
 

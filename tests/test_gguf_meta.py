@@ -18,14 +18,14 @@ import gguf
 import numpy as np
 import pytest
 
-from hfollama_widgets._gguf_header import BadGGUF, HeaderParser, NeedMoreBytes
 from hfollama_widgets.errors import (
     EntryNotFoundError,
     GatedRepoError,
     GGUFParseError,
     HubUnreachableError,
 )
-from hfollama_widgets.gguf_meta import read_gguf_header
+from hfollama_widgets.gguf.header import BadGGUF, HeaderParser, NeedMoreBytes
+from hfollama_widgets.hub.metadata import read_gguf_header
 
 Q8_0 = gguf.GGMLQuantizationType.Q8_0
 
@@ -445,8 +445,8 @@ def hub_server() -> Iterator[Any]:
 
 @pytest.fixture()
 def hub(hub_server: Any) -> Any:
-    from hfollama_widgets.gguf_meta import clear_gguf_cache
     from hfollama_widgets.hub import Hub
+    from hfollama_widgets.hub.metadata import clear_gguf_cache
 
     clear_gguf_cache()
     hub_server.clear_requests()
@@ -471,7 +471,7 @@ def range_reads(log: list[dict[str, Any]], filename: str) -> list[dict[str, Any]
 
 
 def test_llama3_8b_header_by_label(hub: Any, hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
 
     row = hub.list_gguf_files(LLAMA8).set_index("quantization").loc["Q4_K_M"]
     hub_server.clear_requests()
@@ -499,7 +499,7 @@ def test_llama3_8b_header_by_label(hub: Any, hub_server: Any) -> None:
 
 
 def test_second_call_is_cached(hub: Any, hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
 
     first = gguf_metadata(LLAMA8, "Q8_0", hub=hub)
     settled(hub_server)
@@ -513,7 +513,7 @@ def test_second_call_is_cached(hub: Any, hub_server: Any) -> None:
 
 
 def test_per_layer_kv_heads_openelm(hub: Any, hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
 
     repo = "bartowski/OpenELM-270M-Instruct-GGUF"
     declared = hub_server.catalogue.get(repo).metadata
@@ -532,7 +532,7 @@ def test_per_layer_kv_heads_openelm(hub: Any, hub_server: Any) -> None:
     ],
 )
 def test_moe(hub: Any, hub_server: Any, repo: str, arch: str, experts: int, used: int) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
 
     filename = hub.list_gguf_files(repo).iloc[0]["filename"]
     meta = gguf_metadata(repo, filename, hub=hub)
@@ -544,7 +544,8 @@ def test_moe(hub: Any, hub_server: Any, repo: str, arch: str, experts: int, used
 
 
 def test_split_group_reads_every_shard_header(hub: Any, hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import SHARD_INITIAL_RANGE, gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
+    from hfollama_widgets.hub.metadata import SHARD_INITIAL_RANGE
 
     repo = "unsloth/DeepSeek-V3-0324-GGUF"
     row = hub.list_gguf_files(repo).set_index("quantization").loc["UD-IQ1_S"]
@@ -570,8 +571,7 @@ def test_split_group_reads_every_shard_header(hub: Any, hub_server: Any) -> None
 
 
 def test_gated_repo_needs_a_token(hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
-    from hfollama_widgets.hub import Hub
+    from hfollama_widgets.hub import Hub, gguf_metadata
     from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
 
     repo = "example-org/Gated-Llama-GGUF"
@@ -591,8 +591,7 @@ def test_gated_repo_needs_a_token(hub_server: Any) -> None:
 
 
 def test_cache_never_serves_a_token_read_to_a_hub_without_it(hub_server: Any) -> None:
-    from hfollama_widgets.gguf_meta import clear_gguf_cache, gguf_metadata
-    from hfollama_widgets.hub import Hub
+    from hfollama_widgets.hub import Hub, clear_gguf_cache, gguf_metadata
     from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
 
     clear_gguf_cache()
@@ -607,7 +606,7 @@ def test_cache_never_serves_a_token_read_to_a_hub_without_it(hub_server: Any) ->
 
 def test_missing_file_and_unknown_label(hub: Any) -> None:
     from hfollama_widgets.errors import QuantizationNotFoundError
-    from hfollama_widgets.gguf_meta import gguf_metadata
+    from hfollama_widgets.hub import gguf_metadata
 
     with pytest.raises(EntryNotFoundError) as err:
         gguf_metadata(LLAMA8, "Meta-Llama-3.1-8B-Instruct-Q9_Z.gguf", hub=hub)

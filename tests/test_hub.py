@@ -13,7 +13,6 @@ import pytest
 from huggingface_hub import HfApi, get_hf_file_metadata, hf_hub_url
 
 import hfollama_widgets as hfw
-from hfollama_widgets._hub_errors import hub_errors
 from hfollama_widgets.errors import (
     GatedRepoError,
     HubError,
@@ -29,6 +28,7 @@ from hfollama_widgets.errors import (
     SplitOnlyError,
 )
 from hfollama_widgets.hub import SEARCH_COLUMNS, Hub, RepoInfo
+from hfollama_widgets.hub.errors import hub_errors
 from hfollama_widgets.listing import COLUMNS
 from hfollama_widgets.testing import FakeHub
 from hfollama_widgets.testing.catalogue import load_catalogue
@@ -421,7 +421,7 @@ def test_token_never_appears(secret: str, caplog: pytest.LogCaptureFixture) -> N
         hub = Hub(endpoint=fake.url, token=secret)
         assert secret not in repr(hub)
         assert len(hub.list_gguf_files(PRIVATE)) == 2  # the token works...
-        assert hub._auth_headers()["authorization"] == f"Bearer {secret}"
+        assert hub.request_headers()["authorization"] == f"Bearer {secret}"
         errors: list[HubError] = []
         for call in (
             lambda: hub.list_gguf_files("nobody/nothing"),
@@ -449,8 +449,8 @@ def test_env_is_read_at_call_time(fake_hub: FakeHub, monkeypatch: pytest.MonkeyP
         hub.list_gguf_files(PRIVATE)
     monkeypatch.setenv("HF_TOKEN", DEFAULT_TOKEN)
     assert len(hub.list_gguf_files(PRIVATE)) == 2
-    assert hub._auth_headers()["authorization"] == f"Bearer {DEFAULT_TOKEN}"
-    assert "authorization" not in Hub(endpoint=fake_hub.url, token=False)._auth_headers()
+    assert hub.request_headers()["authorization"] == f"Bearer {DEFAULT_TOKEN}"
+    assert "authorization" not in Hub(endpoint=fake_hub.url, token=False).request_headers()
 
 
 def test_default_hub_and_module_functions(fake_hub: FakeHub) -> None:
@@ -475,6 +475,6 @@ def test_file_url_reads_through_the_range_api(fake_hub: FakeHub) -> None:
     hub = Hub(endpoint=fake_hub.url, token=DEFAULT_TOKEN)
     url = hub.file_url(GATED, "Gated-Llama-3.2-1B-Q4_K_M.gguf")
     assert url == f"{fake_hub.url}/{GATED}/resolve/main/Gated-Llama-3.2-1B-Q4_K_M.gguf"
-    r = httpx.get(url, headers={**hub._auth_headers(), "Range": "bytes=0-3"})
+    r = httpx.get(url, headers={**hub.request_headers(), "Range": "bytes=0-3"})
     assert r.status_code == 206 and r.content == b"GGUF"
     assert httpx.get(url, headers={"Range": "bytes=0-3"}).status_code == 401

@@ -7,11 +7,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from hfollama_widgets.gguf_meta import GGUFMetadata
-from hfollama_widgets.hardware import Hardware
-from hfollama_widgets.listing import gguf_dataframe
-from hfollama_widgets.memory import (
+from hfollama_widgets.gguf import (
     FIT_TEXT,
+    GGUFMetadata,
     add_fit_columns,
     effective_bits_per_weight,
     estimate_memory,
@@ -19,6 +17,8 @@ from hfollama_widgets.memory import (
     kv_cache_bytes_per_token,
     select_fitting,
 )
+from hfollama_widgets.hardware import Hardware
+from hfollama_widgets.listing import gguf_dataframe
 
 KIB = 1024
 GIB = 1024**3
@@ -246,7 +246,7 @@ def hub() -> Any:
 
 def test_llama3_8b_from_the_hub(hub: Any) -> None:
     repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
-    est = estimate_memory(repo, "Q4_K_M", hub=hub, context_length=8192)
+    est = hub.estimate_memory(repo, "Q4_K_M", context_length=8192)
     assert est["kv_bytes_per_token"] == 128 * KIB
     assert est["kv_cache_bytes"] == 1 * GIB
     size = hub.list_gguf_files(repo).set_index("quantization").loc["Q4_K_M", "size_bytes"]
@@ -263,15 +263,15 @@ def test_openelm_per_layer_kv_from_the_hub(hub: Any) -> None:
     md = load_catalogue().get(repo).metadata
     heads = md["openelm.attention.head_count_kv"]
     k, v = md["openelm.attention.key_length"], md["openelm.attention.value_length"]
-    est = estimate_memory(repo, "Q4_K_M", hub=hub)
+    est = hub.estimate_memory(repo, "Q4_K_M")
     assert est["kv_bytes_per_token"] == sum(heads) * (k + v) * 2
     assert est["context_length"] == min(md["openelm.context_length"], 4096)
 
 
 def test_moe_and_sliding_window_from_the_hub(hub: Any) -> None:
-    qwen = estimate_memory("unsloth/Qwen3-30B-A3B-GGUF", "Q4_K_M", hub=hub)
+    qwen = hub.estimate_memory("unsloth/Qwen3-30B-A3B-GGUF", "Q4_K_M")
     assert qwen["kv_bytes_per_token"] == 48 * 4 * (128 + 128) * 2
-    gpt = estimate_memory("ggml-org/gpt-oss-20b-GGUF", "gpt-oss-20b-mxfp4.gguf", hub=hub)
+    gpt = hub.estimate_memory("ggml-org/gpt-oss-20b-GGUF", "gpt-oss-20b-mxfp4.gguf")
     assert gpt["kv_bytes_per_token"] == 24 * 8 * (64 + 64) * 2
     assert any("sliding-window" in n for n in gpt["notes"])
 
@@ -279,7 +279,7 @@ def test_moe_and_sliding_window_from_the_hub(hub: Any) -> None:
 def test_split_deepseek_from_the_hub(hub: Any) -> None:
     repo = "unsloth/DeepSeek-V3-0324-GGUF"
     row = hub.list_gguf_files(repo).set_index("quantization").loc["UD-IQ1_S"]
-    est = estimate_memory(repo, "UD-IQ1_S", hub=hub)
+    est = hub.estimate_memory(repo, "UD-IQ1_S")
     assert est["weights_bytes"] == row["size_bytes"]  # every shard
     assert est["kv_bytes_per_token"] == 61 * 128 * (192 + 128) * 2
     assert any("MLA" in n for n in est["notes"])
@@ -287,11 +287,9 @@ def test_split_deepseek_from_the_hub(hub: Any) -> None:
 
 
 def test_fit_columns_on_a_hub_listing(hub: Any) -> None:
-    from hfollama_widgets.gguf_meta import gguf_metadata
-
     repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
     df = hub.list_gguf_files(repo)
-    meta = gguf_metadata(repo, "Q4_K_M", hub=hub)
+    meta = hub.gguf_metadata(repo, "Q4_K_M")
     out = add_fit_columns(df, meta, Hardware(ram_gb=16, vram_gb=8), context_length=8192)
     assert (out["kv_cache_bytes"] == GIB).all()
     # Files spend about the nominal bits per weight or more (mixes keep some tensors wider);
@@ -308,11 +306,11 @@ def test_fit_columns_on_a_hub_listing(hub: Any) -> None:
 
 
 def test_fit_listing_reads_the_smallest_files_header(hub: Any) -> None:
-    from hfollama_widgets.memory import fit_listing
+    from hfollama_widgets.hub.fit import fit_listing
 
     repo = "bartowski/Llama-3.2-1B-Instruct-GGUF"
     df = hub.list_gguf_files(repo)
-    out = fit_listing(df, repo, Hardware(ram_gb=8, vram_gb=2), hub=hub)
+    out = fit_listing(hub, df, repo, Hardware(ram_gb=8, vram_gb=2))
     assert out["fit"].notna().all() and (out["est_memory_bytes"] > out["size_bytes"]).all()
     assert list(out["filename"]) == list(df["filename"])
 
@@ -327,32 +325,32 @@ def test_fit_listing_reads_the_smallest_files_header(hub: Any) -> None:
     ],
 )
 def test_select_fitting_row(hub: Any, hw: Hardware, quant: str, fit: str) -> None:
-    from hfollama_widgets.memory import select_fitting_row
+    from hfollama_widgets.hub.fit import select_fitting_row
 
     repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
-    row = select_fitting_row(hub.list_gguf_files(repo), repo_id=repo, hardware=hw, hub=hub)
+    row = select_fitting_row(hub, hub.list_gguf_files(repo), repo_id=repo, hardware=hw)
     assert (row["quantization"], row["fit"]) == (quant, fit)
 
 
 def test_select_fitting_row_when_nothing_fits(hub: Any) -> None:
     from hfollama_widgets.errors import NoQuantFitsError, SplitOnlyError
-    from hfollama_widgets.memory import select_fitting_row
+    from hfollama_widgets.hub.fit import select_fitting_row
 
     repo = "bartowski/Meta-Llama-3.1-8B-Instruct-GGUF"
     with pytest.raises(NoQuantFitsError, match=r"IQ2_M, needs about 3\.\d GB plus 10% headroom"):
-        select_fitting_row(hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(2), hub=hub)
+        select_fitting_row(hub, hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(2))
     with pytest.raises(NoQuantFitsError, match="max_size_gb=1"):
         select_fitting_row(
-            hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), hub=hub, max_size_gb=1
+            hub, hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), max_size_gb=1
         )
     row = select_fitting_row(
-        hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), hub=hub, max_size_gb=4
+        hub, hub.list_gguf_files(repo), repo_id=repo, hardware=Hardware(64), max_size_gb=4
     )
     assert row["size_gb"] <= 4 and row["fit"] == "fits_in_ram"
     deepseek = "unsloth/DeepSeek-V3-0324-GGUF"
     with pytest.raises(SplitOnlyError):
         select_fitting_row(
-            hub.list_gguf_files(deepseek), repo_id=deepseek, hardware=Hardware(2048, 640), hub=hub
+            hub, hub.list_gguf_files(deepseek), repo_id=deepseek, hardware=Hardware(2048, 640)
         )
 
 

@@ -56,7 +56,7 @@ def test_installed_wheel_works_without_the_source_tree(wheel: Path, tmp_path: Pa
     probe = """
 import json, httpx, hfollama_widgets as hfw
 from hfollama_widgets.testing import FakeHub
-from hfollama_widgets.widgets._common import STATIC
+from hfollama_widgets.widgets._base import STATIC
 with FakeHub() as hub:
     df = hfw.Hub(endpoint=hub.url).list_gguf_files("bartowski/Llama-3.2-1B-Instruct-GGUF")
 print(json.dumps({

@@ -15,9 +15,10 @@ from typing import Any
 import ollama
 import pytest
 
-from hfollama_widgets.errors import HFOllamaError
+from hfollama_widgets.errors import ChatBusyError, HFOllamaError
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets.chat import ChatWidget
+from hfollama_widgets.widgets.chat.stream import ReplyDelta, ReplyRun
 
 LLAMA = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
 QWEN = "hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M"
@@ -217,7 +218,7 @@ def test_model_not_pulled_shows_the_fix(ollama_url: str) -> None:
 def test_sending_while_streaming_is_refused(chat: ChatWidget, fake_ollama: Any) -> None:
     fake_ollama.token_rate = 50
     chat.send("Long one")
-    with pytest.raises(HFOllamaError) as info:
+    with pytest.raises(ChatBusyError) as info:
         chat.send("Impatient")
     assert info.value.fix and "wait" in info.value.fix
     assert [m["content"] for m in chat.history] == ["Long one"]
@@ -226,6 +227,24 @@ def test_sending_while_streaming_is_refused(chat: ChatWidget, fake_ollama: Any) 
     chat.stop()
     chat.wait(timeout=5)
     assert [m["role"] for m in chat.history] == ["user", "assistant"]
+
+
+def test_send_while_a_reply_streams_raises_chat_busy(chat: ChatWidget, fake_ollama: Any) -> None:
+    fake_ollama.token_rate = 5  # slow: the reply is still streaming when the next send comes
+    chat.send("First question")
+    assert chat.is_streaming
+    before = [dict(entry) for entry in chat.history]
+    with pytest.raises(ChatBusyError) as info:
+        chat.send("Second question")
+    assert isinstance(info.value, HFOllamaError) and info.value.fix
+    with pytest.raises(ChatBusyError):
+        chat.regenerate()
+    assert chat.history == before and chat.is_streaming
+    assert chat.error is None  # a refused call from Python is raised, not shown
+    chat.stop()
+    final = chat.wait(timeout=5)
+    assert final is not None and final["stopped"]
+    assert [m["content"] for m in chat.history[:1]] == ["First question"]
 
 
 def test_a_send_right_after_a_reply_ends_is_a_streaming_reply(
@@ -346,8 +365,6 @@ def test_long_reply_sends_few_small_messages(chat: ChatWidget, fake_ollama: Any)
 def test_a_reply_reads_its_stream_to_the_end() -> None:
     # Stopping at the "done" line leaves the body's end unread: the HTTP connection is then
     # dropped (reset) instead of going back to the pool, and the stream's end checks never run.
-    from hfollama_widgets.widgets._chat_stream import ReplyRun
-
     read_past_the_final_line: list[bool] = []
 
     class Server:  # stands in for hfw.Client: yields the lines of one streamed reply
@@ -356,7 +373,15 @@ def test_a_reply_reads_its_stream_to_the_end() -> None:
             yield {"message": {"role": "assistant", "content": ""}, "done": True, "eval_count": 1}
             read_past_the_final_line.append(True)
 
-    run = ReplyRun(Server(), "m", [], on_delta=lambda *args: None)  # type: ignore[arg-type]
+    deltas: list[ReplyDelta] = []
+    run = ReplyRun(Server(), "m", [], on_delta=deltas.append)  # type: ignore[arg-type]
     run.run()
     assert run.error is None and run.content == "Hi" and run.final is not None
     assert read_past_the_final_line == [True]
+    assert deltas == [ReplyDelta("Hi", 0, "", 0)]
+    assert deltas[0].to_message("m1") == {
+        "type": "delta",
+        "id": "m1",
+        "content": "Hi",
+        "content_at": 0,
+    }

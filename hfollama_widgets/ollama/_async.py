@@ -124,8 +124,10 @@ class AsyncClient:
         """Pull a model; ``stream=True`` yields progress dicts (``status``, ``digest``, ``total``,
         ``completed``). A pull that ends without ``success`` raises ``IncompletePullError``.
 
-        >>> # await client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
-        >>> # {'status': 'success'}
+        Example (against the real Hub and Ollama)::
+
+            await client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
+            # -> {'status': 'success'}
         """
         return await self._send(_core.pull_call(model, insecure=insecure, stream=stream))
 
@@ -184,7 +186,9 @@ class AsyncClient:
         """Chat: one reply dict (``message.content``, ``message.thinking``, metrics), or a
         :class:`AsyncStream` of chunks with ``stream=True``. Message ``images`` may be bytes/paths.
 
-        >>> # await client.chat(model, [{"role": "user", "content": "Hi"}])["message"]["content"]
+        Example (against the real Hub and Ollama)::
+
+            await client.chat(model, [{"role": "user", "content": "Hi"}])["message"]["content"]
         """
         call = _core.chat_call(
             model,
@@ -268,7 +272,9 @@ class AsyncClient:
     ) -> dict[str, Any] | AsyncStream:
         """Complete a prompt: one dict (``response``, metrics) or a :class:`AsyncStream` of chunks.
 
-        >>> # await client.generate(model, "Why is the sky blue?")["response"]
+        Example (against the real Hub and Ollama)::
+
+            await client.generate(model, "Why is the sky blue?")["response"]
         """
         call = _core.generate_call(
             model,
@@ -298,7 +304,9 @@ class AsyncClient:
     ) -> dict[str, Any]:
         """Embed text(s): ``{"embeddings": [[float, ...], ...], ...}`` (L2-normalised vectors).
 
-        >>> # await client.embed(model, ["a", "b"])["embeddings"]
+        Example (against the real Hub and Ollama)::
+
+            await client.embed(model, ["a", "b"])["embeddings"]
         """
         call = _core.embed_call(
             model,

@@ -10,12 +10,13 @@ import base64
 import binascii
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import httpx
 
+from hfollama_widgets._version import __version__
 from hfollama_widgets.errors import InvalidModelRefError
 
 __all__ = [
@@ -45,8 +46,6 @@ _IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
 
 
 def _user_agent() -> str:
-    from hfollama_widgets import __version__
-
     return f"hfollama-widgets/{__version__}"
 
 
@@ -78,7 +77,6 @@ class Call:
     body: dict[str, Any] | None = None
     stream: bool = False
     model: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _compact(**fields: Any) -> dict[str, Any]:

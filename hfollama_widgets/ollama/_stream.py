@@ -81,8 +81,10 @@ class _StreamState:
 class Stream(Iterator[dict[str, Any]]):
     """The lines of a streaming answer, as dicts. Close it (or leave its ``with`` block) to stop.
 
-    >>> # for part in client.chat(model, messages, stream=True): print(part["message"]["content"])
-    >>> # with client.pull(model, stream=True) as progress: ...; progress.close()
+    Example (against the real Hub and Ollama)::
+
+        for part in client.chat(model, messages, stream=True): print(part["message"]["content"])
+        with client.pull(model, stream=True) as progress: ...; progress.close()
     """
 
     def __init__(self, response: httpx.Response, call: Call, host: str) -> None:

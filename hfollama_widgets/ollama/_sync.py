@@ -122,8 +122,10 @@ class Client:
         """Pull a model; ``stream=True`` yields progress dicts (``status``, ``digest``, ``total``,
         ``completed``). A pull that ends without ``success`` raises ``IncompletePullError``.
 
-        >>> # client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
-        >>> # {'status': 'success'}
+        Example (against the real Hub and Ollama)::
+
+            client.pull("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
+            # -> {'status': 'success'}
         """
         return self._send(_core.pull_call(model, insecure=insecure, stream=stream))
 
@@ -182,7 +184,9 @@ class Client:
         """Chat: one reply dict (``message.content``, ``message.thinking``, metrics), or a
         :class:`Stream` of chunks with ``stream=True``. Message ``images`` may be bytes/paths.
 
-        >>> # client.chat(model, [{"role": "user", "content": "Hi"}])["message"]["content"]
+        Example (against the real Hub and Ollama)::
+
+            client.chat(model, [{"role": "user", "content": "Hi"}])["message"]["content"]
         """
         call = _core.chat_call(
             model,
@@ -266,7 +270,9 @@ class Client:
     ) -> dict[str, Any] | Stream:
         """Complete a prompt: one dict (``response``, metrics) or a :class:`Stream` of chunks.
 
-        >>> # client.generate(model, "Why is the sky blue?")["response"]
+        Example (against the real Hub and Ollama)::
+
+            client.generate(model, "Why is the sky blue?")["response"]
         """
         call = _core.generate_call(
             model,
@@ -296,7 +302,9 @@ class Client:
     ) -> dict[str, Any]:
         """Embed text(s): ``{"embeddings": [[float, ...], ...], ...}`` (L2-normalised vectors).
 
-        >>> # client.embed(model, ["a", "b"])["embeddings"]
+        Example (against the real Hub and Ollama)::
+
+            client.embed(model, ["a", "b"])["embeddings"]
         """
         call = _core.embed_call(
             model,

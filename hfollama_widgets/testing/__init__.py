@@ -22,7 +22,8 @@ __all__ = ["FakeHub", "FakeOllama"]
 
 
 def __getattr__(name: str) -> Any:
-    # Imported lazily: `import hfollama_widgets.testing` stays cheap for users who never start one.
+    # lazy: `import hfollama_widgets.testing` (the demo, `hfollama --help`) does not load the
+    # servers' code, ~50 ms, until a stand-in is used
     if name == "FakeHub":
         from hfollama_widgets.testing.fake_hub import FakeHub
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
+from hfollama_widgets.testing.stand_ins import DEMO_PULL_SPEED, serve_stand_ins
+
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the options and serve until interrupted."""
-    from hfollama_widgets._cli_stand_ins import DEMO_PULL_SPEED, serve_stand_ins
 
     parser = argparse.ArgumentParser(
         prog="python -m hfollama_widgets.testing",

@@ -33,10 +33,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from hfollama_widgets.testing import _hub_api_routes as api
-from hfollama_widgets.testing import _registry_routes as registry
-from hfollama_widgets.testing._hub_files import resolve
-from hfollama_widgets.testing._hub_http import (
+from hfollama_widgets.testing._hub import api_routes as api
+from hfollama_widgets.testing._hub import registry_routes as registry
+from hfollama_widgets.testing._hub.files import resolve
+from hfollama_widgets.testing._hub.http import (
     Auth,
     Request,
     Response,

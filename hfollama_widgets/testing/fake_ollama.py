@@ -25,14 +25,14 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any
 
-from hfollama_widgets.testing import _ollama_api as api
-from hfollama_widgets.testing._ollama_chat import chat, generate
-from hfollama_widgets.testing._ollama_faults import Faults, RecordedRequest, RequestLog
-from hfollama_widgets.testing._ollama_http import Handler, Server
-from hfollama_widgets.testing._ollama_pull import pull
-from hfollama_widgets.testing._ollama_registry import Registry
-from hfollama_widgets.testing._ollama_store import Store
-from hfollama_widgets.testing._ollama_text import ReplyFn
+from hfollama_widgets.testing._ollama import api
+from hfollama_widgets.testing._ollama.chat import chat, generate
+from hfollama_widgets.testing._ollama.faults import Faults, RecordedRequest, RequestLog
+from hfollama_widgets.testing._ollama.http import Handler, Server
+from hfollama_widgets.testing._ollama.pull import pull
+from hfollama_widgets.testing._ollama.registry import Registry
+from hfollama_widgets.testing._ollama.store import Store
+from hfollama_widgets.testing._ollama.text import ReplyFn
 
 __all__ = ["FakeOllama", "main"]
 

@@ -32,9 +32,14 @@ from typing import Any, Protocol
 from gguf import GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, GGUFValueType
 
 from hfollama_widgets.testing import _gguf_layout as layout
-from hfollama_widgets.testing._hub_labels import is_gguf, parse_shard, sidecar_kind
 from hfollama_widgets.testing._tokens import tokenizer_kvs
-from hfollama_widgets.testing.catalogue import CatalogueFile, CatalogueRepo
+from hfollama_widgets.testing.catalogue import (
+    CATALOGUE_DIR,
+    CatalogueFile,
+    CatalogueRepo,
+    repo_from_dict,
+)
+from hfollama_widgets.testing.labels import is_gguf, parse_shard, sidecar_kind
 
 __all__ = [
     "FileBody",
@@ -354,8 +359,6 @@ def file_body(repo: CatalogueRepo, file: CatalogueFile) -> GGUFBody:
 
 def sync_sizes(folder: Path) -> list[str]:
     """Rewrite each GGUF file's ``size`` in the JSON files of ``folder``; returns changed paths."""
-    from hfollama_widgets.testing.catalogue import repo_from_dict
-
     changed = []
     for path in sorted(folder.glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
@@ -374,8 +377,6 @@ def sync_sizes(folder: Path) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """``python -m hfollama_widgets.testing.gguf_synth --sync-sizes [FOLDER]``."""
-    from hfollama_widgets.testing.catalogue import CATALOGUE_DIR
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sync-sizes", action="store_true", help="rewrite GGUF sizes")
     parser.add_argument("folder", nargs="?", default=str(CATALOGUE_DIR))

@@ -1,28 +1,34 @@
 """PullProgress: a notebook widget that pulls a model into Ollama and shows how it goes.
 
-The pull runs in a background thread (the cell returns at once). The browser gets at most
-about ten updates a second, and always the final state. Cancel closes the stream; Retry pulls
-again, and Ollama resumes the layers it already has.
+The pull runs in a background :class:`~hfollama_widgets.widgets._base.Job` (the cell returns at
+once). The browser gets at most about ten updates a second, and always the final state. Cancel
+closes the stream; Retry pulls again, and Ollama resumes the layers it already has.
 
->>> import hfollama_widgets as hfw
->>> # pull = hfw.PullProgress(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
->>> # pull            # displays: layers, bytes, speed, ETA, status; Cancel / Retry buttons
->>> # pull.wait()     # {'status': 'success'} (or raises the pull's error)
+Example (against the real Hub and Ollama)::
+
+    import hfollama_widgets as hfw
+    pull = hfw.PullProgress(hfw.Client(), "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M")
+    pull            # displays: layers, bytes, speed, ETA, status; Cancel / Retry buttons
+    pull.wait()     # {'status': 'success'} (or raises the pull's error)
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 import traitlets
 
 from hfollama_widgets.errors import HFOllamaError, IncompletePullError, OllamaTimeoutError
+from hfollama_widgets.ollama import Client
 from hfollama_widgets.progress import PullTracker
-from hfollama_widgets.widgets._common import (
+from hfollama_widgets.widgets._base import (
     STATIC,
+    FrontEndActions,
+    Job,
+    Jobs,
     Throttle,
     WidgetBase,
     error_dict,
@@ -30,26 +36,41 @@ from hfollama_widgets.widgets._common import (
     start_thread,
 )
 
-if TYPE_CHECKING:
-    from hfollama_widgets.ollama import Client
-
-__all__ = ["PullProgress"]
+__all__ = ["FRONT_END_ACTIONS", "PullProgress"]
 
 STATES = ("idle", "running", "success", "error", "cancelled")
 
+#: Front-end message ``type`` -> (PullProgress method, message field passed to it).
+FRONT_END_ACTIONS: FrontEndActions = {
+    "start": ("start", None),
+    "retry": ("start", None),
+    "cancel": ("cancel", None),
+}
 
-@dataclass
-class _Run:
-    """One attempt at the pull (start, or a retry)."""
 
-    number: int
-    tracker: PullTracker = field(default_factory=PullTracker)
-    stream: Any = None
-    cancelled: bool = False
-    finished: bool = False
-    exc: BaseException | None = None
-    last: dict[str, Any] = field(default_factory=dict)
-    done: threading.Event = field(default_factory=threading.Event)
+class _Run(Job):
+    """One attempt at the pull (start, or a retry): a :class:`Job` with its progress.
+
+    ``finished``: the final state was shown (a cancel shows it before the thread ends);
+    ``exc``: the error :meth:`PullProgress.wait` raises.
+    """
+
+    def __init__(
+        self, number: int, read: Callable[[_Run], None], end: Callable[[_Run], None]
+    ) -> None:
+        super().__init__(name=f"hfw-pull-{number}")
+        self.number = number
+        self.tracker = PullTracker()
+        self.last: dict[str, Any] = {}
+        self.exc: BaseException | None = None
+        self.finished = False
+        self._read, self._end = read, end
+
+    def work(self) -> None:
+        self._read(self)
+
+    def ended(self) -> None:
+        self._end(self)
 
 
 class PullProgress(WidgetBase):
@@ -70,6 +91,7 @@ class PullProgress(WidgetBase):
 
     _esm = STATIC / "pull_progress.js"
     _css = STATIC / "pull_progress.css"
+    front_end_actions = FRONT_END_ACTIONS
 
     model = traitlets.Unicode("").tag(sync=True)
     host = traitlets.Unicode("").tag(sync=True)
@@ -84,11 +106,10 @@ class PullProgress(WidgetBase):
     def __init__(self, client: Client, model: str, *, start: bool = True, **kwargs: Any) -> None:
         super().__init__(model=model, host=_public_host(getattr(client, "host", "")), **kwargs)
         self._client = client
-        self._lock = threading.RLock()  # guards _run and every write to the synced traits
-        self._run: _Run | None = None
+        self._lock = threading.RLock()  # guards the runs and every write to the synced traits
+        self._jobs: Jobs[_Run] = Jobs("PullProgress")
         self._throttle = Throttle(self.update_interval_s)
         self.progress = PullTracker().snapshot()
-        self.on_msg(self._on_front_end_msg)
         if start:
             self.start()
 
@@ -97,13 +118,16 @@ class PullProgress(WidgetBase):
     def start(self) -> PullProgress:
         """Start the pull (a no-op while one is running). Returns the widget.
 
-        >>> # PullProgress(client, model, start=False).start()
+        Example (against the real Hub and Ollama)::
+
+            PullProgress(client, model, start=False).start()
         """
         with self._lock:
-            if self._run is not None and not self._run.finished:
+            previous = self._jobs.current
+            if previous is not None and not previous.finished:
                 return self
-            number = (self._run.number + 1) if self._run else 1
-            run = self._run = _Run(number)
+            number = previous.number + 1 if previous else 1
+            run = _Run(number, self._read, self._end)
             with self.hold_sync():
                 self.attempt = number
                 self._clear_error()
@@ -111,14 +135,16 @@ class PullProgress(WidgetBase):
                 self.progress = run.tracker.snapshot()
                 self.state = "running"
             self._throttle.force()
-        start_thread(self._work, run, name=f"hfw-pull-{number}")
+            self._jobs.start(run)
         start_thread(self._tick, run, name=f"hfw-pull-{number}-flush")
         return self
 
     def retry(self) -> PullProgress:
         """Pull again after an error or a cancel; Ollama resumes the layers it has. Returns self.
 
-        >>> # pull.retry().wait()
+        Example (against the real Hub and Ollama)::
+
+            pull.retry().wait()
         """
         return self.start()
 
@@ -128,14 +154,11 @@ class PullProgress(WidgetBase):
         Ollama keeps what was downloaded: :meth:`retry` resumes from there.
         """
         with self._lock:
-            run = self._run
+            run = self._jobs.current
             if run is None or run.finished:
                 return
-            run.cancelled = True
-            stream = run.stream
+            run.stop()  # closing never blocks: it wakes the reader, which ends quietly
             self._finish(run, "cancelled")
-        if stream is not None:
-            stream.close()  # safe from another thread: wakes the reader, which ends quietly
 
     def wait(self, timeout: float | None = None) -> dict[str, Any]:
         """Block until the pull ends; return its final status or raise its error.
@@ -146,17 +169,19 @@ class PullProgress(WidgetBase):
         Before any start it returns ``{"status": "idle"}``. While a cell waits, the widget's
         buttons are not handled (the kernel is busy): call it from code, not to watch.
 
-        >>> # PullProgress(client, model).wait(timeout=600)
+        Example (against the real Hub and Ollama)::
+
+            PullProgress(client, model).wait(timeout=600)
         """
-        run = self._run
+        run = self._jobs.current
         if run is None:
             return {"status": "idle"}
-        if not run.done.wait(timeout):
+        if not run.wait(timeout):
             raise OllamaTimeoutError(
                 f"The pull of {self.model} is still running after {timeout:g} s.",
                 fix="Call wait() again with a longer timeout (or none), or cancel() it.",
             )
-        if run.cancelled:
+        if run.stopped:
             return {"status": "cancelled"}
         if run.exc is not None:
             raise run.exc
@@ -165,55 +190,50 @@ class PullProgress(WidgetBase):
     @property
     def tracker(self) -> PullTracker | None:
         """The :class:`PullTracker` of the latest attempt (``None`` before the first)."""
-        run = self._run
+        run = self._jobs.current
         return run.tracker if run else None
 
     # -- background work ----------------------------------------------------------------------
 
-    def _work(self, run: _Run) -> None:
-        try:
-            stream = self._client.pull(self.model, stream=True)
-            with self._lock:
-                run.stream = stream
-                cancelled = run.cancelled
-            if cancelled:
-                stream.close()
-                return
-            for part in stream:
-                with self._lock:  # the flush thread snapshots the tracker under this lock
-                    run.tracker.update(part)
-                    run.last = part
-                self._push(run)
-            if run.cancelled:
-                return
-            if not run.tracker.success:  # the client raises first; guard anyway
-                raise IncompletePullError(
-                    f"The pull of {self.model} ended without success.",
-                    fix="Retry: Ollama resumes from the bytes it already has.",
-                )
-            self._finish(run, "success")
-        except Exception as exc:
-            with self._lock:
-                if run.cancelled:
-                    return  # closing the stream may surface as an error: it was a cancel
-                run.exc = exc
-                self._finish(run, "error", exc)
-        finally:
-            with self._lock:
-                if not run.finished:  # only a BaseException (KeyboardInterrupt, ...) gets here
-                    run.exc = run.exc or _as_error()
-                    self._finish(run, "cancelled" if run.cancelled else "error", run.exc)
-            run.done.set()
+    def _read(self, run: _Run) -> None:
+        """The run's work: read the pull's progress lines (raises what the pull raises)."""
+        stream = self._client.pull(self.model, stream=True)
+        if not run.attach(stream):
+            return  # cancelled before the stream was there
+        for part in stream:
+            with self._lock:  # the flush thread snapshots the tracker under this lock
+                run.tracker.update(part)
+                run.last = part
+            self._push(run)
+        if run.stopped:
+            return
+        if not run.tracker.success:  # the client raises first; guard anyway
+            raise IncompletePullError(
+                f"The pull of {self.model} ended without success.",
+                fix="Retry: Ollama resumes from the bytes it already has.",
+            )
+
+    def _end(self, run: _Run) -> None:
+        """After the read (in the run's thread): show success, the error, or the cancel."""
+        with self._lock:
+            if run.stopped:
+                self._finish(run, "cancelled")
+            elif run.error is not None:
+                # only a BaseException (KeyboardInterrupt, ...) is not an Exception
+                run.exc = run.error if isinstance(run.error, Exception) else _as_error()
+                self._finish(run, "error", run.exc)
+            else:
+                self._finish(run, "success")
 
     def _tick(self, run: _Run) -> None:
         """Send throttled-away progress once the interval has passed (trailing updates)."""
-        while not run.done.wait(self.update_interval_s / 2):
+        while not run.wait(self.update_interval_s / 2):
             self._push(run, dirty_only=True)
 
     def _push(self, run: _Run, *, dirty_only: bool = False) -> None:
         """Send the tracker's snapshot if the throttle allows (at most ~10 per second)."""
         with self._lock:
-            if run is not self._run or run.finished:
+            if not self._jobs.is_current(run) or run.finished:
                 return
             if dirty_only:  # the ticker: only what the throttle held back
                 snap = run.tracker.snapshot()
@@ -233,7 +253,7 @@ class PullProgress(WidgetBase):
             if run.finished:
                 return
             run.finished = True
-            if run is not self._run:
+            if not self._jobs.is_current(run):
                 return
             snap = run.tracker.snapshot()
             with self.hold_sync():
@@ -246,13 +266,6 @@ class PullProgress(WidgetBase):
                     self.error = error_dict(exc)
                     self.status = "error"
                 self.state = state
-
-    def _on_front_end_msg(self, _widget: object, content: Any, _buffers: object) -> None:
-        action = content.get("type") if isinstance(content, dict) else None
-        if action == "cancel":
-            self.cancel()
-        elif action in ("retry", "start"):
-            self.start()
 
     # -- display ------------------------------------------------------------------------------
 

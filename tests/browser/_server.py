@@ -20,39 +20,27 @@ import contextlib
 import json
 import os
 import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hfollama_widgets.demo import free_port
+from hfollama_widgets.demo.jupyter import JupyterLab, launch_jupyter
+from hfollama_widgets.errors import HFOllamaError
+
 #: Seconds to wait for ``/api/status`` to answer after starting the server.
 SERVER_START_TIMEOUT = 90.0
-
-
-def free_port() -> int:
-    """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _write_kernelspec(kernels_dir: Path) -> None:
-    """Pin the ``python3`` kernelspec to this interpreter (found first via JUPYTER_PATH)."""
-    spec_dir = kernels_dir / "python3"
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    spec = {
-        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
-        "display_name": "Python 3 (ipykernel)",
-        "language": "python",
-        "metadata": {"debugger": False},
-    }
-    (spec_dir / "kernel.json").write_text(json.dumps(spec, indent=1), encoding="utf-8")
+#: What the tests add to the demo's command line: no terminals, no news, the app on ``window``.
+TEST_SERVER_ARGS = (
+    "--ServerApp.terminals_enabled=False",
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    "--LabApp.expose_app_in_browser=True",
+    "--JupyterNotebookApp.expose_app_in_browser=True",
+)
 
 
 def _write_user_settings(config_dir: Path) -> None:
@@ -79,7 +67,6 @@ def _server_env(base: Path) -> dict[str, str]:
     for key, path in dirs.items():
         path.mkdir(parents=True, exist_ok=True)
         env[key] = str(path)
-    _write_kernelspec(dirs["JUPYTER_PATH"] / "kernels")
     _write_user_settings(dirs["JUPYTER_CONFIG_DIR"])
     env["JUPYTER_PLATFORM_DIRS"] = "1"
     env["PYDEVD_DISABLE_FILE_VALIDATION"] = "1"
@@ -89,19 +76,36 @@ def _server_env(base: Path) -> dict[str, str]:
 
 @dataclass
 class JupyterServer:
-    """A running ``jupyter lab`` server (JupyterLab at ``/lab``, Notebook 7 at ``/tree``).
+    """A running ``jupyter lab`` server (JupyterLab at ``/lab``, Notebook 7 at ``/tree``),
+    launched the way ``hfollama demo`` launches it (:func:`launch_jupyter`).
 
     Attributes: ``url`` (``http://127.0.0.1:PORT``, no trailing slash), ``token``,
     ``root_dir`` (where notebooks are written), ``runtime_dir`` (kernel connection files),
     ``log_path`` (server stdout+stderr).
     """
 
-    url: str
-    token: str
-    root_dir: Path
+    lab: JupyterLab
     runtime_dir: Path
-    log_path: Path
-    process: subprocess.Popen[bytes] = field(repr=False)
+
+    @property
+    def url(self) -> str:
+        return self.lab.url
+
+    @property
+    def token(self) -> str:
+        return self.lab.token
+
+    @property
+    def root_dir(self) -> Path:
+        return self.lab.root_dir
+
+    @property
+    def log_path(self) -> Path:
+        return self.lab.log_path
+
+    @property
+    def process(self) -> subprocess.Popen[bytes]:
+        return self.lab.process
 
     @classmethod
     def start(cls, base: Path, *, log_path: Path | None = None) -> JupyterServer:
@@ -115,68 +119,24 @@ class JupyterServer:
         log_path.write_bytes(b"")
         last_error = ""
         for _attempt in range(3):  # a "free" port can be taken between probe and bind
-            port = free_port()
-            token = secrets.token_hex(16)
-            argv = [
-                sys.executable,
-                "-m",
-                "jupyterlab",
-                "--no-browser",
-                "--ip=127.0.0.1",
-                f"--port={port}",
-                "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={token}",
-                f"--ServerApp.root_dir={root_dir}",
-                "--ServerApp.terminals_enabled=False",
-                "--ServerApp.allow_root=True",  # CI runs as root
-                "--LabApp.news_url=None",
-                "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                "--LabApp.expose_app_in_browser=True",
-                "--JupyterNotebookApp.expose_app_in_browser=True",
-            ]
-            with log_path.open("ab") as log:
-                process = subprocess.Popen(
-                    argv,
-                    cwd=root_dir,
-                    env=env,
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,  # its own process group, ended as one by stop()
-                )
-            server = cls(
-                url=f"http://127.0.0.1:{port}",
-                token=token,
-                root_dir=root_dir,
-                runtime_dir=Path(env["JUPYTER_RUNTIME_DIR"]),
+            lab = launch_jupyter(
+                root_dir,
+                env,
+                port=free_port(),
+                token=secrets.token_hex(16),
+                work_dir=base,
                 log_path=log_path,
-                process=process,
+                extra_args=TEST_SERVER_ARGS,
+                debugger=False,
             )
+            server = cls(lab=lab, runtime_dir=Path(env["JUPYTER_RUNTIME_DIR"]))
             try:
-                server._wait_until_up()
+                lab.wait_ready(SERVER_START_TIMEOUT)
                 return server
-            except RuntimeError as exc:
-                last_error = str(exc)
+            except HFOllamaError as exc:
+                last_error = exc.message
                 server.stop()
         raise RuntimeError(last_error)
-
-    def _wait_until_up(self) -> None:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"jupyter lab exited with code {self.process.returncode} while starting;"
-                    f" log tail:\n{self.log_tail()}"
-                )
-            try:
-                self.api("GET", "/api/status", timeout=2.0)
-                return
-            except (OSError, urllib.error.URLError):
-                time.sleep(0.25)
-        raise RuntimeError(
-            f"jupyter lab did not answer /api/status within {SERVER_START_TIMEOUT:.0f} s;"
-            f" log tail:\n{self.log_tail()}"
-        )
 
     def api(self, method: str, path: str, body: Any = None, *, timeout: float = 30.0) -> Any:
         """Call the server's REST API with the token; return the decoded JSON (or None)."""
@@ -233,24 +193,10 @@ class JupyterServer:
 
     def log_tail(self, lines: int = 40) -> str:
         """The last ``lines`` lines of the server log."""
-        try:
-            text = self.log_path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return "(no log)"
-        return "\n".join(text.splitlines()[-lines:])
+        return self.lab.log_tail(lines) or "(no log)"
 
     def stop(self, timeout: float = 10.0) -> None:
-        """Shut down kernels, then terminate the server's process group (kill if it lingers)."""
+        """Shut down kernels, then end the server's process group (kill if it lingers)."""
         if self.process.poll() is None:
             self.shutdown_sessions()
-        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, 5.0)):
-            if self.process.poll() is not None:
-                break
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, sig)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.process.wait(wait)
-        # anything the server spawned in its group (kernels get their own session and exit
-        # with their parent through ipykernel's parent poller) must not outlive it
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(self.process.pid, signal.SIGKILL)
+        self.lab.stop(timeout)

@@ -1,0 +1,124 @@
+"""``hfollama info REPO``: what the Hub says, the GGUF header, and a memory estimate."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from hfollama_widgets.cli.common import format_count
+from hfollama_widgets.errors import HFOllamaError, NoGGUFFilesError, SelectionError
+from hfollama_widgets.gguf import FIT_TEXT, estimate_memory, fit_label
+from hfollama_widgets.hardware import detect_hardware
+from hfollama_widgets.listing import plain, select_row
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from hfollama_widgets.hub import Hub
+
+
+def _pick(df: pd.DataFrame, repo_id: str, quantization: str | None) -> tuple[Any, str | None]:
+    """The row the header is read from, and the pullable recommendation (if any)."""
+    models = df[df["kind"] == "model"]
+    try:
+        row = select_row(models, repo_id=repo_id, quantization=quantization)
+        return row, None if quantization else str(row["model_ref"])
+    except SelectionError:
+        if quantization is not None or models.empty:
+            raise
+    # split-only repos: no recommendation, but the smallest file still has a header
+    return models.iloc[0], None
+
+
+def gather(
+    hub: Hub,
+    repo_id: str,
+    *,
+    quantization: str | None = None,
+    context_length: int | None = None,
+    hardware: bool = True,
+) -> dict[str, Any]:
+    """Everything ``info`` shows, as plain data. Hub errors about the repo itself raise;
+    a header that cannot be read becomes ``gguf_error``."""
+    info = hub.model_info(repo_id)
+    out: dict[str, Any] = {"info": info.to_dict(), "files": None, "recommended": None}
+    try:
+        df = hub.list_gguf_files(repo_id)
+    except NoGGUFFilesError:
+        df = None
+    if df is None or df.empty:
+        out["gguf_error"] = "the repo has no GGUF model files"
+        return out
+    models = df[df["kind"] == "model"]
+    out["files"] = {
+        "groups": len(models),
+        "smallest_gb": plain(models["size_gb"].min()),
+        "largest_gb": plain(models["size_gb"].max()),
+        "pullable": int(models["ollama_pullable"].sum()),
+    }
+    row, out["recommended"] = _pick(df, repo_id, quantization)
+    out["file"] = str(row["filename"])
+    try:
+        meta = hub.gguf_metadata(repo_id, str(row["filename"]))
+    except HFOllamaError as exc:
+        out["gguf_error"] = exc.message
+        return out
+    out["gguf"] = {k: plain(v) for k, v in meta.to_dict().items() if k != "tensor_types"}
+    est = estimate_memory(meta, context_length=context_length)
+    out["memory"] = {k: plain(v) for k, v in est.items() if k != "overhead_breakdown"}
+    if hardware and est.get("total_bytes"):
+        hw = detect_hardware()
+        label = fit_label(est["total_bytes"], hw)
+        out["hardware"] = hw.to_dict()
+        out["fit"] = {"label": label, "text": FIT_TEXT[label], "machine": hw.describe()}
+    return out
+
+
+def render(data: dict[str, Any]) -> str:
+    """``gather()``'s data as readable text."""
+    info = data["info"]
+    yes = {True: "yes", False: "no", None: "?"}
+    gated = info.get("gated")
+    lines = [
+        info["id"],
+        f"  author: {info.get('author') or '?'}   downloads: {info.get('downloads') or 0:,}"
+        f"   likes: {info.get('likes') or 0:,}",
+        f"  gated: {gated if isinstance(gated, str) else yes.get(gated, '?')}"
+        f"   private: {yes.get(info.get('private'), '?')}   license: {info.get('license') or '?'}",
+        f"  pipeline: {info.get('pipeline_tag') or '?'}   architecture: "
+        f"{info.get('architecture') or '?'}   parameters: {format_count(info.get('parameters'))}"
+        f"   context: {info.get('context_length') or '?'}",
+        f"  updated: {(info.get('last_modified') or '?')[:10]}",
+    ]
+    files = data.get("files")
+    if files:
+        lines.append(
+            f"  GGUF: {files['groups']} files/groups, {files['smallest_gb']:.2f}-"
+            f"{files['largest_gb']:.2f} GB, {files['pullable']} pullable by Ollama"
+        )
+    if data.get("recommended"):
+        lines.append(f"  recommended: {data['recommended']}")
+    elif files:
+        lines.append("  recommended: none (every quant is split; Ollama cannot pull it)")
+    if data.get("gguf_error"):
+        lines.append(f"GGUF header: not available ({data['gguf_error']})")
+        return "\n".join(lines)
+    g, m = data["gguf"], data["memory"]
+    lines += [
+        "",
+        f"GGUF header of {data['file']}:",
+        f"  {g.get('architecture')}, {format_count(g.get('parameter_count'))} parameters, "
+        f"{g.get('block_count')} layers, trained context {g.get('context_length')}, "
+        f"file type {g.get('file_type_name')}, "
+        f"chat template: {yes[bool(g.get('has_chat_template'))]}",
+    ]
+    if m.get("supported"):
+        lines += [
+            f"Memory estimate (context {m['context_length']}, {m['kv_cache_type']} KV cache):",
+            f"  weights {m['weights_gb']:.2f} GB + KV cache {m['kv_cache_gb']:.2f} GB + "
+            f"overhead {m['overhead_gb']:.2f} GB = {m['total_gb']:.2f} GB",
+        ]
+    else:
+        lines.append(f"Memory estimate: not available ({m.get('reason')})")
+    if data.get("fit"):
+        lines.append(f"  this machine ({data['fit']['machine']}): {data['fit']['text']}")
+    return "\n".join(lines)

@@ -1,0 +1,82 @@
+"""The fit columns for a repo's listing: read the one header they need, then apply the pure rules.
+
+:func:`fit_listing` and :func:`select_fitting_row` back ``Hub.list_gguf_files(hardware=...)``
+and ``Hub.auto_select(hardware=...)``. The estimate and the fit rules are pure
+(:mod:`hfollama_widgets.gguf`); only the header read happens here.
+
+Example (against the real Hub and Ollama)::
+
+    fit_listing(hub, hub.list_gguf_files(repo), repo, Hardware(ram_gb=32, vram_gb=8))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import pandas as pd
+
+from hfollama_widgets.gguf import fit as pure
+from hfollama_widgets.gguf.metadata import GGUFMetadata
+from hfollama_widgets.hardware import Hardware
+from hfollama_widgets.hub.metadata import HeaderSource, read_repo_metadata
+
+__all__ = ["fit_listing", "listing_metadata", "select_fitting_row"]
+
+
+def listing_metadata(
+    hub: HeaderSource, df: pd.DataFrame, repo_id: str, *, revision: str = "main"
+) -> GGUFMetadata | None:
+    """The header that stands for the listed repo (:func:`~hfollama_widgets.gguf.header_file`),
+    read with HTTP Range requests; ``None`` when the listing has no model file."""
+    filename = pure.header_file(df)
+    if filename is None:
+        return None
+    return read_repo_metadata(hub, repo_id, filename, revision=revision)
+
+
+def fit_listing(
+    hub: HeaderSource,
+    df: pd.DataFrame,
+    repo_id: str,
+    hardware: Hardware | bool | None,
+    *,
+    meta: GGUFMetadata | None = None,
+    revision: str = "main",
+    context_length: int | None = None,
+    kv_cache_type: str = "f16",
+) -> pd.DataFrame:
+    """:func:`~hfollama_widgets.gguf.add_fit_columns` for a repo's listing, reading one header
+    when ``meta`` is None. ``hardware=True`` detects this machine."""
+    hw = pure.resolve_hardware(hardware)
+    if meta is None:
+        meta = listing_metadata(hub, df, repo_id, revision=revision)
+        if meta is None:
+            return pure.add_fit_columns(df, None, None)
+    return pure.add_fit_columns(
+        df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type
+    )
+
+
+def select_fitting_row(
+    hub: HeaderSource,
+    df: pd.DataFrame,
+    *,
+    repo_id: str,
+    hardware: Hardware | bool,
+    meta: GGUFMetadata | None = None,
+    revision: str = "main",
+    context_length: int | None = None,
+    kv_cache_type: str = "f16",
+    preference: Iterable[str] | None = None,
+    max_size_gb: float | None = None,
+) -> pd.Series:
+    """:func:`hfollama_widgets.gguf.select_fitting_row` with the repo's header read here."""
+    hw = pure.resolve_hardware(hardware)  # detect once, not per call below
+    if hw is None:
+        raise TypeError("select_fitting_row needs hardware: a Hardware(...) or True (detect)")
+    if meta is None:
+        meta = listing_metadata(hub, df, repo_id, revision=revision)
+    return pure.select_fitting_row(
+        df, meta, hw, repo_id=repo_id, context_length=context_length,
+        kv_cache_type=kv_cache_type, preference=preference, max_size_gb=max_size_gb,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""FakeHub's route modules: HTTP plumbing, API, file and registry routes."""

@@ -1,0 +1,1 @@
+"""FakeOllama's route modules: HTTP plumbing, API, pull, chat, store, registry, faults."""

@@ -1,0 +1,178 @@
+"""FakeOllama's ``POST /api/chat`` and ``POST /api/generate``.
+
+Checks in Ollama's order (model → capability → think), then streams deterministic text at
+``token_rate`` tokens/s: ``thinking`` chunks first for thinking models (unless ``think`` is
+false), then the reply, then a final ``done`` line with ``done_reason`` and the metrics in ns.
+``stream: false`` joins everything into one object.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from typing import Any
+
+from hfollama_widgets.testing._ollama.api import find_model
+from hfollama_widgets.testing._ollama.http import ClientGone, Handler, StreamStopped, StreamWriter
+from hfollama_widgets.testing._ollama.store import ModelRecord, now_iso, parse_keep_alive
+from hfollama_widgets.testing._ollama.text import (
+    json_reply,
+    reply_text,
+    thinking_text,
+    tokenize,
+)
+
+__all__ = ["chat", "generate"]
+
+THINK_LEVELS = ("low", "medium", "high", "max")
+LOAD_NS = 1_250_000_000
+
+
+def _check(h: Handler, body: Any, kind: str) -> tuple[str, ModelRecord, Any, float | None] | None:
+    """Validate like Ollama; answer the error and return ``None`` when the request is refused."""
+    found = find_model(h, body)
+    if not found:
+        return None
+    model, record = found
+    caps = record.capabilities
+    if "completion" not in caps:
+        h.send_error_json(400, f'"{model}" does not support {kind}')
+        return None
+    think = body.get("think")
+    if isinstance(think, str) and think not in THINK_LEVELS:
+        h.send_error_json(
+            400,
+            f'invalid think value: "{think}" (must be "high", "medium", "low", true, or false)',
+        )
+        return None
+    if think not in (None, False) and "thinking" not in caps:
+        h.send_error_json(400, f'"{model}" does not support thinking')
+        return None
+    if body.get("tools") and "tools" not in caps:
+        h.send_error_json(400, f'"{model}" does not support tools')
+        return None
+    if body.get("suffix") and "insert" not in caps:
+        h.send_error_json(400, f'"{model}" does not support insert')
+        return None
+    try:
+        keep_alive = parse_keep_alive(body.get("keep_alive"))
+    except ValueError as exc:
+        h.send_error_json(400, str(exc))
+        return None
+    return model, record, think, keep_alive
+
+
+def _conversation(body: dict[str, Any], generate: bool) -> list[dict[str, Any]]:
+    if not generate:
+        return [dict(m) for m in body.get("messages") or [] if isinstance(m, dict)]
+    messages = []
+    if body.get("system"):
+        messages.append({"role": "system", "content": str(body["system"])})
+    messages.append({"role": "user", "content": str(body.get("prompt") or "")})
+    return messages
+
+
+def _chunk(model: str, generate: bool, content: str, thinking: str | None) -> dict[str, Any]:
+    out: dict[str, Any] = {"model": model, "created_at": now_iso()}
+    if generate:
+        out["response"] = content
+        if thinking is not None:
+            out["thinking"] = thinking
+    else:
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if thinking is not None:
+            message["thinking"] = thinking
+        out["message"] = message
+    out["done"] = False
+    return out
+
+
+def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
+    kind = "generate" if generate else "chat"
+    checked = _check(h, body, kind)
+    if checked is None:
+        return
+    model, record, think, keep_alive = checked
+    store = h.fake.store
+    messages = _conversation(body, generate)
+    empty = not body.get("prompt") if generate else not body.get("messages")
+    first_load = store.touch(record, keep_alive)
+    if empty:  # load (or, with keep_alive 0, unload) the model and say so
+        final = _chunk(model, generate, "", None)
+        final.update(done=True, done_reason="unload" if keep_alive == 0 else "load")
+        h.send_json(200, final)
+        return
+
+    reply_fn = h.fake.reply
+    text = reply_fn(model, messages) if reply_fn else reply_text(model, messages)
+    if body.get("format"):
+        text = json_reply(body["format"], text)
+    thinking_on = "thinking" in record.capabilities and think is not False
+    thoughts = tokenize(thinking_text(model, messages)) if thinking_on else []
+    tokens = tokenize(text)
+    done_reason = "stop"
+    limit = (body.get("options") or {}).get("num_predict")
+    if isinstance(limit, int) and limit >= 0 and len(thoughts) + len(tokens) > limit:
+        keep = max(0, limit - len(thoughts))
+        thoughts, tokens = thoughts[:limit], tokens[:keep]
+        done_reason = "length"
+    prompt_tokens = sum(len(tokenize(str(m.get("content") or ""))) for m in messages) + 8
+
+    stream = body.get("stream", True) is not False
+    writer = StreamWriter(h, h.fake.faults.take_stream_fault(h.path)) if stream else None
+    started = time.monotonic_ns()
+    try:
+        for i, token in enumerate([*thoughts, *tokens]):
+            if h.fake.stopping.is_set():
+                raise ClientGone
+            rate = float(h.fake.token_rate)
+            if rate > 0:
+                time.sleep(1.0 / rate)
+            if writer is not None:
+                is_thought = i < len(thoughts)
+                writer.write(
+                    _chunk(
+                        model, generate, "" if is_thought else token, token if is_thought else None
+                    )
+                )
+            elif h.client_gone():
+                raise ClientGone
+    except (ClientGone, StreamStopped):
+        h.close_connection = True
+        return
+    finally:
+        if keep_alive == 0:
+            store.unload(record)
+
+    eval_ns = max(1, time.monotonic_ns() - started)
+    load_ns = LOAD_NS if first_load else 2_000_000
+    prompt_ns = prompt_tokens * 400_000
+    final = _chunk(model, generate, "", None)
+    if writer is None:  # stream:false joins the chunks
+        final = _chunk(model, generate, "".join(tokens), "".join(thoughts) or None)
+    final.update(
+        done=True,
+        done_reason=done_reason,
+        total_duration=load_ns + prompt_ns + eval_ns,
+        load_duration=load_ns,
+        prompt_eval_count=prompt_tokens,
+        prompt_eval_duration=prompt_ns,
+        eval_count=len(thoughts) + len(tokens),
+        eval_duration=eval_ns,
+    )
+    if generate:
+        final["context"] = list(range(1, min(prompt_tokens + len(tokens), 64) + 1))
+    if writer is None:
+        h.send_json(200, final)
+        return
+    with contextlib.suppress(ClientGone, StreamStopped):
+        writer.write(final)
+        writer.end()
+
+
+def chat(h: Handler, body: Any) -> None:
+    _respond(h, body if isinstance(body, dict) else {}, generate=False)
+
+
+def generate(h: Handler, body: Any) -> None:
+    _respond(h, body if isinstance(body, dict) else {}, generate=True)

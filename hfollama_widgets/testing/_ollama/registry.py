@@ -1,0 +1,136 @@
+"""FakeOllama's registry client: fetch manifests and small blobs the way Ollama does.
+
+Real Ollama has no Hugging Face code: for ``hf.co/{user}/{repo}:{tag}`` it requests
+``https://hf.co/v2/{user}/{repo}/manifests/{tag}``. Here the hosts ``hf.co`` and
+``huggingface.co`` map to the FakeHub URL. Failures come back as the exact texts Ollama puts in
+its pull stream (``pull model manifest: file does not exist``, ``pull model manifest: 400: {...}``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from hfollama_widgets.testing._ollama.names import Name
+
+__all__ = ["SMALL_LAYER_TYPES", "Layer", "Manifest", "Registry", "RegistryError"]
+
+MANIFEST_ACCEPT = "application/vnd.docker.distribution.manifest.v2+json"
+MODEL_TYPE = "application/vnd.ollama.image.model"
+PROJECTOR_TYPE = "application/vnd.ollama.image.projector"
+TEMPLATE_TYPE = "application/vnd.ollama.image.template"
+PARAMS_TYPE = "application/vnd.ollama.image.params"
+SYSTEM_TYPE = "application/vnd.ollama.image.system"
+LICENSE_TYPE = "application/vnd.ollama.image.license"
+CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
+#: Layers FakeOllama really downloads (small text/JSON); the weights are simulated.
+SMALL_LAYER_TYPES = frozenset(
+    {TEMPLATE_TYPE, PARAMS_TYPE, SYSTEM_TYPE, LICENSE_TYPE, CONFIG_TYPE, "application/json"}
+)
+_MAX_SMALL_BLOB = 4 * 1024 * 1024
+
+
+class RegistryError(Exception):
+    """A registry failure, carrying the text Ollama would report."""
+
+
+@dataclass(frozen=True)
+class Layer:
+    media_type: str
+    digest: str
+    size: int
+
+    @property
+    def small(self) -> bool:
+        return self.media_type in SMALL_LAYER_TYPES and self.size <= _MAX_SMALL_BLOB
+
+
+@dataclass(frozen=True)
+class Manifest:
+    layers: tuple[Layer, ...]
+    config: Layer | None
+    digest: str  # sha256 hex of the manifest bytes (what /api/tags shows)
+    raw: dict[str, Any]
+
+    def all_layers(self) -> list[Layer]:
+        """Layers in pull order: Ollama appends the config blob after the others."""
+        return [*self.layers, *([self.config] if self.config else [])]
+
+
+def _layer(data: Any) -> Layer:
+    if not isinstance(data, dict) or not isinstance(data.get("digest"), str):
+        raise RegistryError("pull model manifest: invalid manifest layer")
+    return Layer(str(data.get("mediaType", "")), data["digest"], int(data.get("size", 0)))
+
+
+class Registry:
+    """Talks to the FakeHub (or any Ollama-protocol registry) for FakeOllama."""
+
+    def __init__(self, hub_url: str | None, hf_token: str | None = None) -> None:
+        self.hub_url = (hub_url or "https://hf.co").rstrip("/")
+        self._token = hf_token
+        self._http = httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0), follow_redirects=True)
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _base(self, name: Name) -> str:
+        if name.is_hf:
+            return self.hub_url
+        # Only Hugging Face names have a registry here; every other name is simply absent.
+        raise RegistryError("pull model manifest: file does not exist")
+
+    def _get(self, url: str, shown_url: str, accept: str | None = None) -> httpx.Response:
+        headers = {"user-agent": "ollama/0.12.6 (fake)"}
+        if accept:
+            headers["accept"] = accept
+        if self._token:
+            headers["authorization"] = f"Bearer {self._token}"
+        try:
+            return self._http.get(url, headers=headers)
+        except httpx.HTTPError as exc:
+            raise RegistryError(
+                f'pull model manifest: Get "{shown_url}": dial tcp: {type(exc).__name__}'
+            ) from exc
+
+    def manifest(self, name: Name) -> Manifest:
+        """The manifest of ``name``, or :class:`RegistryError` with Ollama's error text."""
+        base = self._base(name)
+        path = f"/v2/{name.namespace}/{name.model}/manifests/{name.tag}"
+        response = self._get(base + path, f"https://{name.host}{path}", MANIFEST_ACCEPT)
+        if response.status_code == 404:
+            raise RegistryError("pull model manifest: file does not exist")
+        if response.status_code >= 400:
+            raise RegistryError(f"pull model manifest: {response.status_code}: {response.text}")
+        try:
+            raw = response.json()
+            layers = tuple(_layer(item) for item in raw.get("layers") or [])
+            config = _layer(raw["config"]) if raw.get("config") else None
+        except (ValueError, KeyError, AttributeError) as exc:
+            raise RegistryError("pull model manifest: invalid character in manifest") from exc
+        digest = hashlib.sha256(response.content).hexdigest()
+        return Manifest(layers, config, digest, raw)
+
+    def blob(self, name: Name, layer: Layer) -> bytes:
+        """A small blob's bytes (template, params, config)."""
+        base = self._base(name)
+        path = f"/v2/{name.namespace}/{name.model}/blobs/{layer.digest}"
+        response = self._get(base + path, f"https://{name.host}{path}")
+        if response.status_code >= 400:
+            raise RegistryError(
+                f"download blob {layer.digest[7:19]}: {response.status_code}: {response.text}"
+            )
+        return response.content
+
+
+def parse_config(data: bytes) -> dict[str, Any]:
+    """The config blob as a dict (empty when it is not JSON)."""
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
