@@ -2,10 +2,10 @@
 #
 #   make setup   create .venv, install the package (editable) with its test/dev/demo extras,
 #                install the npm packages and build the widget JS, install Debian chromium
-#   make test    setup, then ruff check, ruff format --check, mypy and pytest (browser tests
+#   make test    setup, then ruff, mypy, the import-linter layer contract and pytest (browser tests
 #                included); prints a summary. This is the command CI runs (.ci/run).
 #   make demo    setup (chromium excepted: the demo does not need it), then `hfollama demo`
-#   make lint    ruff check, ruff format --check, mypy
+#   make lint    ruff check, ruff format --check, mypy, lint-imports (the layer contract)
 #   make format  ruff format + ruff check --fix
 #   make build   bundle js/ into hfollama_widgets/static/ (npm run build)
 #   make clean   remove build output, caches and test artifacts (distclean: also .venv, node_modules)
@@ -81,6 +81,7 @@ lint: $(VENV)/.installed
 	$(VPY) -m ruff check .
 	$(VPY) -m ruff format --check .
 	$(VPY) -m mypy
+	$(VENV)/bin/lint-imports
 
 format: $(VENV)/.installed
 	$(VPY) -m ruff format .

@@ -1,5 +1,5 @@
 #!/bin/sh
-# The checks behind `make test`: ruff check, ruff format --check, mypy, pytest.
+# The checks behind `make test`: ruff check, ruff format --check, mypy, lint-imports, pytest.
 # Every step runs even if an earlier one failed; a summary follows, whose last line is
 # "pytest: N passed, N failed, N skipped". Exits non-zero if any step failed, or if pytest
 # ran no test at all (its exit code 5).
@@ -33,6 +33,7 @@ step() {
 step "ruff check" "$VPY" -m ruff check .
 step "ruff format" "$VPY" -m ruff format --check .
 step "mypy" "$VPY" -m mypy
+step "import layers" "$(dirname "$VPY")/lint-imports"
 
 echo "== pytest =="
 rm -f "$ARTIFACTS/junit.xml"
