@@ -9,6 +9,8 @@
   :mod:`~hfollama_widgets.hub.metadata`: GGUF headers read with HTTP Range requests;
 - :mod:`~hfollama_widgets.hub.fit`: the fit columns of a listing (one header read).
 
+Every request has a deadline: ``Hub(timeout=...)``, else ``HFOLLAMA_HUB_TIMEOUT`` (20 s).
+
 >>> from hfollama_widgets.testing import FakeHub
 >>> with FakeHub() as fake:
 ...     ref, row = Hub(fake.url).auto_select("bartowski/Llama-3.2-1B-Instruct-GGUF")

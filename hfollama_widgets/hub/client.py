@@ -34,21 +34,25 @@ from huggingface_hub.utils import build_hf_headers
 
 from hfollama_widgets import gguf
 from hfollama_widgets._version import __version__
+from hfollama_widgets.checks import positive_int, positive_number
 from hfollama_widgets.errors import (
     GatedRepoError,
     HubError,
     InvalidTokenError,
     NoGGUFFilesError,
     RepoNotFoundError,
+    remember_secret,
 )
 from hfollama_widgets.gguf.metadata import GGUFMetadata
 from hfollama_widgets.hub import fit
 from hfollama_widgets.hub.errors import hub_errors
-from hfollama_widgets.hub.metadata import read_repo_metadata
+from hfollama_widgets.hub.http_range import hub_deadline, hub_timeout
+from hfollama_widgets.hub.metadata import SingleFlight, read_repo_metadata
 from hfollama_widgets.hub.repo_info import RepoInfo
 from hfollama_widgets.hub.search import SEARCH_EXPAND, search_frame, sort_key
 from hfollama_widgets.listing import gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
+from hfollama_widgets.repo_input import merge_quantization, repo_id_from_input
 
 if TYPE_CHECKING:
     from hfollama_widgets.hardware import Hardware
@@ -59,7 +63,7 @@ _INFO_EXPAND = [
     "author", "sha", "downloads", "likes", "tags", "gated", "private", "lastModified",
     "createdAt", "pipeline_tag", "gguf", "cardData", "library_name",
 ]  # fmt: skip
-_INFO_TIMEOUT = 20.0
+_LIBRARY = "hfollama-widgets"
 
 
 class Hub:
@@ -71,6 +75,11 @@ class Hub:
         token: a token string, ``False`` for anonymous requests, ``True`` to require a
             configured token, or ``None`` to let huggingface_hub find one (``HF_TOKEN``, the
             token file). The token is never shown in reprs or error messages.
+        timeout: seconds any request (API, tree page, search, Range read) may wait for an
+            answer; ``None`` reads ``HFOLLAMA_HUB_TIMEOUT`` (default 20). A timeout raises
+            :class:`~hfollama_widgets.errors.HubUnreachableError` naming the URL.
+
+    Identical concurrent listings (and header reads) run once and share the answer.
 
     Listings are cached per (endpoint, repo, revision) for the life of the ``Hub``;
     ``refresh=True`` or :meth:`clear_cache` fetch again.
@@ -83,12 +92,22 @@ class Hub:
     ('hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M', 'Llama-3.2-1B-Instruct-Q4_K_M.gguf')
     """
 
-    def __init__(self, endpoint: str | None = None, token: str | bool | None = None) -> None:
+    def __init__(
+        self,
+        endpoint: str | None = None,
+        token: str | bool | None = None,
+        *,
+        timeout: float | None = None,
+    ) -> None:
         self._endpoint = endpoint.rstrip("/") if endpoint else None
         self._token = token
+        self.timeout = hub_timeout(timeout)
+        remember_secret(token if isinstance(token, str) else None)
+        remember_secret(os.environ.get("HF_TOKEN"))
         self._lock = threading.Lock()
         self._trees: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self._infos: dict[tuple[str, str, str | None], RepoInfo] = {}
+        self._tree_flights: SingleFlight[list[dict[str, Any]]] = SingleFlight()
 
     @property
     def endpoint(self) -> str:
@@ -104,10 +123,19 @@ class Hub:
             token = "<from environment>"
         else:
             token = repr(self._token)
-        return f"Hub(endpoint={self.endpoint!r}, token={token})"
+        return f"Hub(endpoint={self.endpoint!r}, token={token}, timeout={self.timeout:g})"
 
     def _api(self) -> HfApi:
-        return HfApi(endpoint=self.endpoint, token=self._token, library_name="hfollama-widgets")
+        # library_version: without it the User-Agent reads "hfollama-widgets/None".
+        return HfApi(
+            endpoint=self.endpoint,
+            token=self._token,
+            library_name=_LIBRARY,
+            library_version=__version__,
+        )
+
+    def _deadline(self, repo_id: str | None, what: str) -> Any:
+        return hub_deadline(self.endpoint, self.timeout, repo_id=repo_id, what=what)
 
     def _secret(self) -> str | None:
         return self._token if isinstance(self._token, str) else None
@@ -121,8 +149,10 @@ class Hub:
         """Headers for a raw request to this Hub (``authorization`` when a token resolves)."""
         with self._errors(None):
             headers = build_hf_headers(
-                token=self._token, library_name="hfollama-widgets", library_version=__version__
+                token=self._token, library_name=_LIBRARY, library_version=__version__
             )
+        auth = headers.get("authorization", "")
+        remember_secret(auth.partition(" ")[2] or None)  # a token found in HF_TOKEN / the file
         return dict(headers)
 
     def file_url(self, repo_id: str, filename: str, *, revision: str = "main") -> str:
@@ -141,17 +171,26 @@ class Hub:
             cached = None if refresh else self._trees.get(key)
         if cached is not None:
             return cached
-        with self._errors(repo_id, revision):
-            entries = [
-                {"path": e.path, "size": int(e.size)}
-                for e in self._api().list_repo_tree(
-                    repo_id, recursive=True, expand=False, revision=revision
-                )
-                if isinstance(e, RepoFile)
-            ]
-        with self._lock:
-            self._trees[key] = entries
-        return entries
+
+        def fetch() -> list[dict[str, Any]]:
+            with self._lock:  # a flight that just landed may have filled the cache
+                landed = None if refresh else self._trees.get(key)
+            if landed is not None:
+                return landed
+            with self._errors(repo_id, revision), self._deadline(repo_id, "the file listing"):
+                entries = [
+                    {"path": e.path, "size": int(e.size)}
+                    for e in self._api().list_repo_tree(
+                        repo_id, recursive=True, expand=False, revision=revision
+                    )
+                    if isinstance(e, RepoFile)
+                ]
+            with self._lock:
+                self._trees[key] = entries
+            return entries
+
+        # Identical concurrent listings send one tree request and share its answer (or error).
+        return self._tree_flights.run(key, fetch)
 
     def list_gguf_files(
         self,
@@ -171,9 +210,11 @@ class Hub:
         this machine) the memory-estimate and fit columns of
         :func:`~hfollama_widgets.gguf.add_fit_columns` are added (one header read by Range).
         Raises :class:`~hfollama_widgets.errors.NoGGUFFilesError` when there is no ``.gguf``
-        model file, and the Hub errors (not found, gated, revision, unreachable).
+        model file, and the Hub errors (not found, gated, revision, unreachable). ``repo_id``
+        may be pasted as a Hub URL or ``hf.co/…`` reference (:func:`repo_id_from_input`).
         """
-        validate_repo_id(repo_id)
+        repo_id = repo_id_from_input(repo_id)
+        context_length = positive_int("context_length", context_length)
         entries = self._tree(repo_id, revision, refresh)
         df = gguf_dataframe(entries, repo_id, include_sidecars=True)
         if not (df["kind"] == "model").any():
@@ -200,15 +241,15 @@ class Hub:
         self, repo_id: str, *, revision: str | None = None, refresh: bool = False
     ) -> RepoInfo:
         """Downloads, likes, tags, gated/private, dates, and the Hub's ``gguf`` block."""
-        validate_repo_id(repo_id)
+        repo_id = repo_id_from_input(repo_id)
         key = (self.endpoint, repo_id, revision)
         with self._lock:
             cached = None if refresh else self._infos.get(key)
         if cached is not None:
             return cached
-        with self._errors(repo_id, revision):
+        with self._errors(repo_id, revision), self._deadline(repo_id, "the repo info"):
             info = self._api().model_info(
-                repo_id, revision=revision, expand=cast(Any, _INFO_EXPAND), timeout=_INFO_TIMEOUT
+                repo_id, revision=revision, expand=cast(Any, _INFO_EXPAND), timeout=self.timeout
             )
         result = RepoInfo.from_model_info(info)
         with self._lock:
@@ -237,6 +278,7 @@ class Hub:
         >>> meta.architecture, meta.block_count
         ('llama', 16)
         """
+        repo_id = repo_id_from_input(repo_id)
         try:
             return read_repo_metadata(
                 self, repo_id, quantization_or_filename, revision=revision, refresh=refresh
@@ -247,7 +289,7 @@ class Hub:
     def _why_refused(self, repo_id: str) -> HubError | None:
         """Ask ``auth-check`` why the Hub refused the repo's files (``None``: no clearer answer)."""
         try:
-            with self._errors(repo_id):
+            with self._errors(repo_id), self._deadline(repo_id, "the access check"):
                 self._api().auth_check(repo_id)
         except (GatedRepoError, RepoNotFoundError, InvalidTokenError) as exc:
             return exc
@@ -271,7 +313,7 @@ class Hub:
         key = sort_key(sort)
         if limit < 1:
             raise ValueError(f"limit must be at least 1 (got {limit})")
-        with self._errors(None):
+        with self._errors(None), self._deadline(None, "the search"):
             models = list(
                 self._api().list_models(
                     search=query or None,
@@ -301,7 +343,11 @@ class Hub:
         With ``hardware`` (and no ``quantization``), only quants of the best fit tier for that
         machine are candidates (:func:`~hfollama_widgets.gguf.select_fitting_row`).
         Raises the selection errors of :func:`~hfollama_widgets.listing.select_row`.
+        ``repo_id`` may carry the quant as a suffix (``"owner/name:Q4_K_M"``) or be a Hub URL.
         """
+        repo_id, quantization = merge_quantization(repo_id, quantization)
+        max_size_gb = positive_number("max_size_gb", max_size_gb)
+        context_length = positive_int("context_length", context_length)
         df = self.list_gguf_files(repo_id, revision=revision)
         if hardware is not None and hardware is not False and quantization is None:
             row = fit.select_fitting_row(
@@ -334,6 +380,7 @@ class Hub:
         >>> est["kv_cache_bytes"] / 2**30
         1.0
         """
+        repo_id = repo_id_from_input(repo_id)
         if quantization_or_filename is None:
             _, row = self.auto_select(repo_id, revision=revision)
             quantization_or_filename = str(row["filename"])

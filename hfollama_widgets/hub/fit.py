@@ -15,12 +15,13 @@ from collections.abc import Iterable
 
 import pandas as pd
 
+from hfollama_widgets.errors import HubError
 from hfollama_widgets.gguf import fit as pure
 from hfollama_widgets.gguf.metadata import GGUFMetadata
 from hfollama_widgets.hardware import Hardware
 from hfollama_widgets.hub.metadata import HeaderSource, read_repo_metadata
 
-__all__ = ["fit_listing", "listing_metadata", "select_fitting_row"]
+__all__ = ["fit_listing", "listing_metadata", "select_fitting_row", "unknown_fit"]
 
 
 def listing_metadata(
@@ -46,15 +47,42 @@ def fit_listing(
     kv_cache_type: str = "f16",
 ) -> pd.DataFrame:
     """:func:`~hfollama_widgets.gguf.add_fit_columns` for a repo's listing, reading one header
-    when ``meta`` is None. ``hardware=True`` detects this machine."""
+    when ``meta`` is None. ``hardware=True`` detects this machine.
+
+    When that header cannot be read (unreachable, refused, not GGUF), the listing still comes
+    back: the fit is unknown (``fit`` empty), ``fit_text`` and ``fit_error`` give the reason.
+    """
     hw = pure.resolve_hardware(hardware)
     if meta is None:
-        meta = listing_metadata(hub, df, repo_id, revision=revision)
+        try:
+            meta = listing_metadata(hub, df, repo_id, revision=revision)
+        except HubError as exc:
+            return unknown_fit(df, exc)
         if meta is None:
             return pure.add_fit_columns(df, None, None)
     return pure.add_fit_columns(
         df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type
     )
+
+
+def unknown_fit(df: pd.DataFrame, error: HubError) -> pd.DataFrame:
+    """The fit columns with the fit unknown: model rows say why in ``fit_text``/``fit_error``.
+
+    >>> frame = pd.DataFrame({"kind": ["model", "mmproj"], "size_bytes": [10, 2]})
+    >>> out = unknown_fit(frame, HubError("no header", fix="Retry."))
+    >>> out["fit_text"].tolist()
+    ['Unknown: no header. Retry.', None]
+    """
+    out = pure.add_fit_columns(df, None, None)
+    models = out["kind"] == "model" if "kind" in out.columns else pd.Series(True, index=out.index)
+    reason = str(error)
+    texts = [f"Unknown: {reason}" if m else None for m in models]
+    out["fit_text"] = pd.Series(texts, index=out.index, dtype=object)
+    out["fit_error"] = pd.Series(
+        [reason if m else None for m in models], index=out.index, dtype=object
+    )
+    out.attrs["fit_error"] = error.to_dict()
+    return out
 
 
 def select_fitting_row(

@@ -1,4 +1,5 @@
-"""HTTP Range reads of the start of a remote file, Hub errors mapped to ours (no I/O state).
+"""The Hub's HTTP plumbing: deadlines (``HFOLLAMA_HUB_TIMEOUT``, :func:`hub_deadline` for HfApi
+calls) and Range reads of the start of a remote file, Hub errors mapped to ours.
 
 Used by :mod:`hfollama_widgets.hub.metadata`. A server that ignores ``Range`` (HTTP 200) is read
 only as far as needed and then hung up on, so a whole model file is never downloaded.
@@ -6,7 +7,16 @@ only as far as needed and then hung up on, so a whole model file is never downlo
 
 from __future__ import annotations
 
+import contextlib
+import math
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextvars import ContextVar
+
 import httpx
+from huggingface_hub.utils import get_session
 
 from hfollama_widgets.errors import (
     EntryNotFoundError,
@@ -14,11 +24,129 @@ from hfollama_widgets.errors import (
     GGUFParseError,
     HubError,
     HubUnreachableError,
+    InvalidArgumentError,
     RepoNotFoundError,
     RevisionNotFoundError,
 )
+from hfollama_widgets.redaction import scrub_exception
 
-__all__ = ["display_name", "fetch_range", "headers_for"]
+__all__ = [
+    "DEFAULT_HUB_TIMEOUT",
+    "HUB_TIMEOUT_ENV",
+    "display_name",
+    "fetch_range",
+    "headers_for",
+    "http_timeout",
+    "hub_deadline",
+    "hub_timeout",
+    "safe_url",
+]
+
+HUB_TIMEOUT_ENV = "HFOLLAMA_HUB_TIMEOUT"
+"""Seconds any Hub request (API, tree, search, Range read) may wait for an answer or a chunk."""
+DEFAULT_HUB_TIMEOUT = 20.0
+_CONNECT = 10.0
+
+
+def hub_timeout(value: float | None = None) -> float:
+    """The Hub deadline in seconds: ``value``, else ``HFOLLAMA_HUB_TIMEOUT``, else 20.
+
+    >>> hub_timeout(5), hub_timeout(None) == float(os.environ.get(HUB_TIMEOUT_ENV) or 20)
+    (5.0, True)
+    """
+    shown: object
+    if value is None:
+        raw = os.environ.get(HUB_TIMEOUT_ENV, "").strip()
+        if not raw:
+            return DEFAULT_HUB_TIMEOUT
+        param, shown = HUB_TIMEOUT_ENV, raw
+        try:
+            seconds = float(raw)
+        except ValueError:
+            seconds = math.nan
+    else:
+        param, shown = "timeout", value
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        seconds = float(value) if ok else math.nan
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise InvalidArgumentError(
+            param, shown, "must be a number of seconds > 0",
+            fix=f"Pass Hub(timeout=60) or set {HUB_TIMEOUT_ENV}=60.",
+        )  # fmt: skip
+    return seconds
+
+
+def http_timeout(seconds: float) -> httpx.Timeout:
+    """httpx limits for a Hub deadline: ``seconds`` per read/write/pool wait, connect ≤ 10 s.
+
+    >>> http_timeout(30).as_dict()["connect"], http_timeout(2).as_dict()["connect"]
+    (10.0, 2.0)
+    """
+    return httpx.Timeout(float(seconds), connect=min(float(seconds), _CONNECT))
+
+
+# huggingface_hub 1.x sends every HfApi request through one shared httpx.Client built with
+# timeout=None (huggingface/huggingface_hub src/huggingface_hub/utils/_http.py:
+# default_client_factory, get_session), and list_repo_tree / list_models page through
+# utils/_pagination.py paginate(..., timeout=None) with no timeout parameter of their own.
+# set_client_factory() would change the limit for the whole process, so instead a request
+# event hook on that shared client sets the per-request timeout extension (httpx carries
+# timeouts as request.extensions["timeout"], docs: python-httpx.org/advanced/extensions) from
+# a context variable that only this Hub's calls set; other users of the session are untouched.
+_DEADLINE: ContextVar[httpx.Timeout | None] = ContextVar("hfollama_hub_deadline", default=None)
+_hook_lock = threading.Lock()
+
+
+def _apply_deadline(request: httpx.Request) -> None:
+    limit = _DEADLINE.get()
+    if limit is not None:
+        request.extensions = {**request.extensions, "timeout": limit.as_dict()}
+
+
+def _install_deadline_hook() -> None:
+    session = get_session()
+    with _hook_lock:
+        hooks = session.event_hooks.get("request", [])
+        if _apply_deadline not in hooks:
+            session.event_hooks = {**session.event_hooks, "request": [*hooks, _apply_deadline]}
+
+
+@contextlib.contextmanager
+def hub_deadline(
+    endpoint: str, seconds: float, *, repo_id: str | None, what: str
+) -> Iterator[None]:
+    """Bound every HfApi request made inside to ``seconds`` (see ``_apply_deadline``); a timeout
+    becomes a :class:`HubUnreachableError` naming the URL, the seconds and the fix."""
+    _install_deadline_hook()
+    token = _DEADLINE.set(http_timeout(seconds))
+    started = time.monotonic()
+    try:
+        yield
+    except httpx.TimeoutException as exc:
+        try:
+            url = safe_url(exc.request.url)
+        except RuntimeError:  # no request attached
+            url = endpoint
+        scrub_exception(exc)  # still our error's __context__: its request holds the token
+        raise HubUnreachableError(
+            f"The Hugging Face Hub at {url} did not answer {what} within {seconds:g} s "
+            f"(waited {time.monotonic() - started:.1f} s, {type(exc).__name__}).",
+            fix="Check your network connection and HF_ENDPOINT; on a slow link allow longer: "
+            f"Hub(timeout=60) or {HUB_TIMEOUT_ENV}=60.",
+            repo_id=repo_id,
+        ) from None
+    finally:
+        _DEADLINE.reset(token)
+
+
+def safe_url(url: str | httpx.URL) -> str:
+    """``url`` without credentials or query (for messages).
+
+    >>> safe_url("https://u:p@hub.example/api/models?search=x")
+    'https://hub.example/api/models'
+    """
+    u = httpx.URL(str(url))
+    return str(u.copy_with(username=None, password=None, query=None, fragment=None))
 
 
 def display_name(url: str) -> str:
@@ -68,9 +196,14 @@ def fetch_range(
                     break
             return bytes(out[:want]), total, str(response.url)
     except httpx.TimeoutException as exc:
+        seconds = http.timeout.connect if isinstance(exc, httpx.ConnectTimeout) else None
+        seconds = seconds or http.timeout.read
+        limit = f"{seconds:g} s" if seconds else "the time allowed"
         raise HubUnreachableError(
-            f"Timed out reading the header of {name} ({type(exc).__name__}).",
-            fix="Check your connection (or HF_ENDPOINT) and retry.",
+            f"The Hub at {safe_url(url)} did not answer within {limit} while reading the "
+            f"header of {name} ({type(exc).__name__}).",
+            fix="Check your connection (or HF_ENDPOINT) and retry; a slow link needs a longer "
+            f"deadline: Hub(timeout=60) or {HUB_TIMEOUT_ENV}=60.",
         ) from None
     except httpx.TransportError as exc:
         raise HubUnreachableError(

@@ -25,15 +25,16 @@ import dataclasses
 import hashlib
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import httpx
 import pandas as pd
 
 from hfollama_widgets.errors import HubError, QuantizationNotFoundError
 from hfollama_widgets.gguf.metadata import GGUFMetadata
+from hfollama_widgets.hub.http_range import http_timeout, hub_timeout
 from hfollama_widgets.hub.remote_header import INITIAL_RANGE, MAX_HEADER_BYTES, read_gguf_header
 from hfollama_widgets.quants import canonical_label, parse_quant_label
 
@@ -58,6 +59,7 @@ __all__ = [
     "SHARD_INITIAL_RANGE",
     "GGUFMetadata",
     "HeaderSource",
+    "SingleFlight",
     "clear_gguf_cache",
     "read_gguf_header",
     "read_repo_metadata",
@@ -71,10 +73,61 @@ MAX_PARALLEL_SHARDS = 8
 _SHARD_RE = re.compile(r"^(?P<prefix>.*)-(?P<no>\d{5})-of-(?P<total>\d{5})\.gguf$", re.IGNORECASE)
 
 
+# --- one request for many callers ---------------------------------------------------------
+
+T = TypeVar("T")
+
+
+class _Flight:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
+class SingleFlight(Generic[T]):
+    """Identical concurrent calls run once: the first caller of a key runs ``fn``, the others
+    wait for it and share its result or its error (like Go's ``singleflight``).
+
+    >>> flights: SingleFlight[int] = SingleFlight()
+    >>> flights.run("k", lambda: 42)
+    42
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._flights: dict[Hashable, _Flight] = {}
+
+    def run(self, key: Hashable, fn: Callable[[], T]) -> T:
+        """``fn()``, or the result of the identical call already running."""
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if flight is None:
+                flight = self._flights[key] = _Flight()
+        if not leader:
+            flight.done.wait()  # the leader's own request has a deadline: this ends
+            if flight.error is not None:
+                raise flight.error
+            result: T = flight.result
+            return result
+        try:
+            flight.result = fn()
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.done.set()
+        return flight.result
+
+
 # --- a file of a Hub repo -------------------------------------------------------------------
 
 _cache: dict[tuple[str, str, str, str, str], GGUFMetadata] = {}
 _cache_lock = threading.Lock()
+_reads: SingleFlight[GGUFMetadata] = SingleFlight()
 
 
 def clear_gguf_cache() -> None:
@@ -114,11 +167,14 @@ def read_repo_metadata(
             hit = _cache.get(cache_key)
         if hit is not None:
             return hit
-    with httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, connect=10.0)) as http:
-        url = hub.file_url(repo_id, filename, revision=revision)
-        meta = _with_context(repo_id, lambda: read_gguf_header(url, headers=headers, client=http))
-        if meta.split_count > 1:
-            meta = _add_shards(hub, http, headers, repo_id, revision, filename, files, meta)
+
+    def read() -> GGUFMetadata:
+        with _cache_lock:  # a flight that just landed may have filled it
+            landed = None if refresh else _cache.get(cache_key)
+        return landed or _read_file(hub, repo_id, filename, files, revision, headers)
+
+    # 20 threads asking for the same header send one read and share its answer (or error).
+    meta = _reads.run(cache_key, read)
     meta = dataclasses.replace(
         meta,
         filename=filename,
@@ -128,6 +184,26 @@ def read_repo_metadata(
     )
     with _cache_lock:
         _cache[cache_key] = meta
+    return meta
+
+
+def _read_file(
+    hub: HeaderSource,
+    repo_id: str,
+    filename: str,
+    files: tuple[str, ...],
+    revision: str,
+    headers: dict[str, str],
+) -> GGUFMetadata:
+    # Each request (and each chunk) may wait the Hub's deadline (Hub(timeout=...), else
+    # HFOLLAMA_HUB_TIMEOUT); a HeaderSource without one gets the environment's.
+    seconds = getattr(hub, "timeout", None)
+    limit = http_timeout(seconds if isinstance(seconds, (int, float)) else hub_timeout())
+    with httpx.Client(follow_redirects=True, timeout=limit) as http:
+        url = hub.file_url(repo_id, filename, revision=revision)
+        meta = _with_context(repo_id, lambda: read_gguf_header(url, headers=headers, client=http))
+        if meta.split_count > 1:
+            meta = _add_shards(hub, http, headers, repo_id, revision, filename, files, meta)
     return meta
 
 

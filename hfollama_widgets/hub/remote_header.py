@@ -16,7 +16,13 @@ import httpx
 from hfollama_widgets.errors import GGUFParseError
 from hfollama_widgets.gguf.header import BadGGUF, HeaderParser, NeedMoreBytes
 from hfollama_widgets.gguf.metadata import GGUFMetadata, metadata_from_parser
-from hfollama_widgets.hub.http_range import display_name, fetch_range, headers_for
+from hfollama_widgets.hub.http_range import (
+    display_name,
+    fetch_range,
+    headers_for,
+    http_timeout,
+    hub_timeout,
+)
 
 __all__ = ["INITIAL_RANGE", "MAX_HEADER_BYTES", "read_gguf_header"]
 
@@ -36,7 +42,8 @@ def read_gguf_header(
 ) -> GGUFMetadata:
     """Read the GGUF header at ``url`` with HTTP Range requests (redirects followed).
 
-    Starts with ``initial_bytes`` and grows the range to what the parser says it needs.
+    Starts with ``initial_bytes`` and grows the range to what the parser says it needs. Without
+    ``client``, each request may wait ``HFOLLAMA_HUB_TIMEOUT`` seconds (default 20).
     Raises :class:`GGUFParseError` for non-GGUF bytes, :class:`GatedRepoError` on 401/403,
     :class:`EntryNotFoundError` (or a more precise Hub error) on 404,
     :class:`HubUnreachableError` when the server cannot be reached.
@@ -48,7 +55,7 @@ def read_gguf_header(
         meta.parameter_count  # -> 1235814432
     """
     own = client is None
-    http = client or httpx.Client(follow_redirects=True, timeout=httpx.Timeout(30.0, connect=10.0))
+    http = client or httpx.Client(follow_redirects=True, timeout=http_timeout(hub_timeout()))
     try:
         return _read(http, url, dict(headers or {}), initial_bytes, max_header_bytes)
     finally:

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import time
+import weakref
 from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, Literal, overload
 
 import httpx
 
-from hfollama_widgets.ollama import _core, _decode
-from hfollama_widgets.ollama._core import DEFAULT_TIMEOUT, Call, ImageInput, Message
-from hfollama_widgets.ollama._host import default_host, parse_host
+from hfollama_widgets.ollama import _core, _decode, _timeouts
+from hfollama_widgets.ollama._core import Call, ImageInput, Message
+from hfollama_widgets.ollama._host import resolve_host
 from hfollama_widgets.ollama._stream import AsyncStream
+from hfollama_widgets.ollama._timeouts import DEFAULT_TIMEOUT, Timeouts
 
 __all__ = ["AsyncClient"]
 
@@ -35,24 +38,47 @@ class AsyncClient:
         host: str | None = None,
         *,
         timeout: TimeoutTypes = DEFAULT_TIMEOUT,
+        stream_timeout: TimeoutTypes = None,
         headers: Mapping[str, str] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self.host = parse_host(host) if host else default_host()
+        self.host, creds = resolve_host(host)
+        self._timeouts = Timeouts.resolve(timeout, stream_timeout)
+        self._streams: weakref.WeakSet[AsyncStream] = weakref.WeakSet()
         self._http = httpx.AsyncClient(
             base_url=self.host,
-            timeout=timeout,
+            timeout=self._timeouts.api,
             headers=_core.build_headers(headers),
             transport=transport,
             follow_redirects=True,
+            auth=httpx.BasicAuth(*creds) if creds else None,
         )
+
+    @property
+    def timeouts(self) -> Timeouts:
+        """The deadlines in force: ``.api`` (short calls) and ``.stream`` (idle between chunks)."""
+        return self._timeouts
+
+    def _timeout_error(
+        self, call: Call, exc: httpx.TimeoutException, started: float, *, mid_stream: bool = False
+    ) -> Exception:
+        open_streams = sum(1 for s in list(self._streams) if not s.closed)
+        return _timeouts.timeout_error(
+            call, exc, self.host, self._timeouts.for_call(call),
+            waited=time.monotonic() - started, open_streams=open_streams, mid_stream=mid_stream,
+        )  # fmt: skip
 
     # -- plumbing ---------------------------------------------------------------------------
 
     async def _open(self, call: Call) -> httpx.Response:
-        request = self._http.build_request(call.method, call.path, json=call.body)
+        request = self._http.build_request(
+            call.method, call.path, json=call.body, timeout=self._timeouts.for_call(call)
+        )
+        started = time.monotonic()
         try:
             response = await self._http.send(request, stream=True)
+        except httpx.TimeoutException as exc:
+            raise self._timeout_error(call, exc, started) from exc
         except httpx.HTTPError as exc:
             raise _decode.transport_error(call, exc, self.host) from exc
         if response.status_code >= 400:
@@ -62,24 +88,36 @@ class AsyncClient:
                 raise _decode.transport_error(call, exc, self.host, mid_stream=True) from exc
             finally:
                 await response.aclose()
-            raise _decode.error_for_status(call, response.status_code, text, self.host)
+            raise _decode.error_for_status(
+                call, response.status_code, text, self.host,
+                content_type=response.headers.get("content-type"),
+            )  # fmt: skip
         return response
 
     async def _request(self, call: Call) -> dict[str, Any]:
         response = await self._open(call)
+        started = time.monotonic()
         try:
             text = (await response.aread()).decode("utf-8", "replace")
+        except httpx.TimeoutException as exc:
+            raise self._timeout_error(call, exc, started, mid_stream=True) from exc
         except httpx.HTTPError as exc:
             raise _decode.transport_error(call, exc, self.host, mid_stream=True) from exc
         finally:
             await response.aclose()
         if call.endpoint == "delete":
             return {}
-        return _decode.decode_body(call, text, self.host)
+        return _decode.decode_body(
+            call, text, self.host, content_type=response.headers.get("content-type")
+        )
 
     async def _send(self, call: Call) -> dict[str, Any] | AsyncStream:
         if call.stream:
-            return AsyncStream(await self._open(call), call, self.host)
+            stream = AsyncStream(
+                await self._open(call), call, self.host, timeout=self._timeouts.for_call(call)
+            )
+            self._streams.add(stream)
+            return stream
         return await self._request(call)
 
     # -- API --------------------------------------------------------------------------------

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import httpx
-
 from hfollama_widgets._version import __version__
-from hfollama_widgets.errors import InvalidModelRefError
+from hfollama_widgets.errors import (
+    InvalidModelRefError,
+)
+from hfollama_widgets.ollama._host import remember_header_secrets
 
 __all__ = [
-    "DEFAULT_TIMEOUT",
     "Call",
     "ImageInput",
     "Message",
@@ -34,10 +34,6 @@ __all__ = [
     "show_call",
 ]
 
-#: Connect fast (a dead server fails in 5 s), but never cut a read short: loading a large model or
-#: writing a long non-streamed reply can take minutes. Writes and pool waits get generous limits.
-DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=None, write=60.0, pool=30.0)
-
 Endpoint = Literal["version", "list", "ps", "show", "delete", "pull", "chat", "generate", "embed"]
 ImageInput = bytes | str | Path
 Message = Mapping[str, Any]
@@ -50,7 +46,8 @@ def _user_agent() -> str:
 
 
 def build_headers(headers: Mapping[str, str] | None = None) -> dict[str, str]:
-    """Default headers (lower-cased names) merged with the caller's.
+    """Default headers (lower-cased names) merged with the caller's (secret values are
+    registered for redaction).
 
     ``authorization: Bearer $OLLAMA_API_KEY`` is added when the variable is set and the caller
     gave no authorization header.
@@ -61,6 +58,7 @@ def build_headers(headers: Mapping[str, str] | None = None) -> dict[str, str]:
     merged = {"accept": "application/json", "content-type": "application/json"}
     merged.update({k.lower(): v for k, v in (headers or {}).items()})
     merged["user-agent"] = _user_agent()
+    remember_header_secrets(merged)
     api_key = os.environ.get("OLLAMA_API_KEY")
     if api_key and "authorization" not in merged:
         merged["authorization"] = f"Bearer {api_key}"

@@ -2,14 +2,18 @@
 
 Closing a stream ends its HTTP request. ``close()`` may be called from another thread while a
 read is blocked (a widget's Stop button does that): it shuts the socket down, which wakes the
-reader, and the iteration then ends quietly (no exception for a cancel).
+reader, and the iteration then ends quietly (no exception for a cancel). A stream that is
+garbage-collected unclosed closes itself (its connection goes back to the pool). When the server
+stays silent longer than the idle timeout, the read raises ``OllamaTimeoutError``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import socket
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any
@@ -18,6 +22,7 @@ import httpx
 
 from hfollama_widgets.ollama._core import Call
 from hfollama_widgets.ollama._decode import LineDecoder, transport_error
+from hfollama_widgets.ollama._timeouts import timeout_error
 
 __all__ = ["AsyncStream", "Stream"]
 
@@ -38,8 +43,11 @@ def _interrupt(response: httpx.Response) -> bool:
 class _StreamState:
     """The lock-protected flags both stream kinds share."""
 
-    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
+    def __init__(
+        self, response: httpx.Response, call: Call, host: str, timeout: httpx.Timeout | None
+    ) -> None:
         self.response = response
+        self.timeout = timeout or httpx.Timeout(None)
         self.call = call
         self.host = host
         self.decoder = LineDecoder(call, host)
@@ -70,6 +78,15 @@ class _StreamState:
             self.closed = True
             return not self.reading
 
+    def failed(self, exc: httpx.HTTPError, started: float) -> Exception:
+        """The error for a transport failure in the middle of the stream."""
+        if isinstance(exc, httpx.TimeoutException):
+            waited = time.monotonic() - started
+            return timeout_error(
+                self.call, exc, self.host, self.timeout, waited=waited, mid_stream=True
+            )
+        return transport_error(self.call, exc, self.host, mid_stream=True)
+
     def take_release(self) -> bool:
         with self.lock:
             if self.released:
@@ -87,8 +104,15 @@ class Stream(Iterator[dict[str, Any]]):
         with client.pull(model, stream=True) as progress: ...; progress.close()
     """
 
-    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
-        self._state = _StreamState(response, call, host)
+    def __init__(
+        self,
+        response: httpx.Response,
+        call: Call,
+        host: str,
+        *,
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
+        self._state = _StreamState(response, call, host, timeout)
         self._lines = response.iter_lines()
 
     @property
@@ -110,6 +134,7 @@ class Stream(Iterator[dict[str, Any]]):
             raise StopIteration
         try:
             while True:
+                started = time.monotonic()
                 try:
                     line = next(self._lines)
                 except StopIteration:
@@ -121,7 +146,7 @@ class Stream(Iterator[dict[str, Any]]):
                     state.finished = True
                     if state.closed:
                         raise StopIteration from None
-                    raise transport_error(state.call, exc, state.host, mid_stream=True) from exc
+                    raise state.failed(exc, started) from exc
                 try:
                     item = state.decoder.feed(line)
                 except BaseException:
@@ -176,9 +201,20 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
     ``aclose()`` may run in another task (or ``close()`` in another thread) while a read waits.
     """
 
-    def __init__(self, response: httpx.Response, call: Call, host: str) -> None:
-        self._state = _StreamState(response, call, host)
+    def __init__(
+        self,
+        response: httpx.Response,
+        call: Call,
+        host: str,
+        *,
+        timeout: httpx.Timeout | None = None,
+    ) -> None:
+        self._state = _StreamState(response, call, host, timeout)
         self._lines = response.aiter_lines()
+        try:
+            self._loop: asyncio.AbstractEventLoop | None = asyncio.get_running_loop()
+        except RuntimeError:
+            self._loop = None
 
     @property
     def closed(self) -> bool:
@@ -199,6 +235,7 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
             raise StopAsyncIteration
         try:
             while True:
+                started = time.monotonic()
                 try:
                     line = await self._lines.__anext__()
                 except StopAsyncIteration:
@@ -210,7 +247,7 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
                     state.finished = True
                     if state.closed:
                         raise StopAsyncIteration from None
-                    raise transport_error(state.call, exc, state.host, mid_stream=True) from exc
+                    raise state.failed(exc, started) from exc
                 try:
                     item = state.decoder.feed(line)
                 except BaseException:
@@ -241,6 +278,20 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
         if state.request_close() or not _interrupt(state.response) or not state.reading:
             await self._release()
 
+    def __del__(self) -> None:
+        # Garbage-collected unclosed: hand the connection back to the pool on the stream's loop
+        # (an async response can only be closed there); at worst shut the socket down.
+        state = getattr(self, "_state", None)
+        if state is None or state.released:
+            return
+        with contextlib.suppress(Exception):
+            state.request_close()
+            loop = getattr(self, "_loop", None)
+            if loop is not None and not loop.is_closed():
+                loop.call_soon_threadsafe(_schedule_release, loop, state)
+            else:
+                _interrupt(state.response)
+
     async def __aenter__(self) -> AsyncStream:
         return self
 
@@ -255,3 +306,18 @@ class AsyncStream(AsyncIterator[dict[str, Any]]):
     def __repr__(self) -> str:
         status = "closed" if self.closed else "open"
         return f"<AsyncStream {self._state.call.endpoint} {self._state.call.model!r} {status}>"
+
+
+_pending: set[asyncio.Task[None]] = set()
+
+
+def _schedule_release(loop: asyncio.AbstractEventLoop, state: _StreamState) -> None:
+    task = loop.create_task(_release_state(state))
+    _pending.add(task)  # keep a reference until done (the loop holds tasks weakly)
+    task.add_done_callback(_pending.discard)
+
+
+async def _release_state(state: _StreamState) -> None:
+    if state.take_release():
+        with contextlib.suppress(Exception):
+            await state.response.aclose()
