@@ -5,8 +5,11 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
 
     HFOllamaError
     ├── InvalidModelRefError (also ValueError)      bad repo id / model reference
+    ├── InvalidArgumentError (also ValueError)      an argument out of range (names it)
+    │   └── InvalidArgumentTypeError (also TypeError)
     ├── HubError                                     Hugging Face Hub side
     │   ├── HubUnreachableError
+    │   ├── HubServerError                           HTTP 5xx: the Hub failed
     │   ├── InvalidTokenError                        401: the token was rejected
     │   ├── RateLimitedError                         429: too many requests
     │   ├── RepoNotFoundError
@@ -23,6 +26,7 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
         ├── OllamaConnectionError                    server not running / unreachable
         ├── OllamaTimeoutError
         ├── OllamaProtocolError                      malformed line / unexpected body
+        │   └── NotOllamaError                       the URL answers HTTP, but is not Ollama
         ├── ChatBusyError                            a reply is still streaming in a ChatWidget
         └── OllamaResponseError (.status_code, .error)
             ├── ModelNotFoundError                   404: pull it first
@@ -35,13 +39,13 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
                 ├── PrivateRepoAuthError             401: add Ollama's SSH key to the Hub
                 └── IncompletePullError              stream ended without "success"
 
-Tokens never appear in messages: :func:`redact` is applied to every message.
+Secrets never appear in messages: :func:`redact` is applied to every message, fix, ``str``,
+``repr`` and :meth:`HFOllamaError.to_dict` (also to what :func:`remember_secret` learns later).
 """
 
 from __future__ import annotations
 
-import os
-import re
+from hfollama_widgets.redaction import redact, remember_secret
 
 __all__ = [
     "ChatBusyError",
@@ -50,14 +54,18 @@ __all__ = [
     "GatedRepoError",
     "HFOllamaError",
     "HubError",
+    "HubServerError",
     "HubUnreachableError",
     "IncompletePullError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "InvalidModelRefError",
     "InvalidTokenError",
     "ManifestNotFoundError",
     "ModelNotFoundError",
     "NoGGUFFilesError",
     "NoQuantFitsError",
+    "NotOllamaError",
     "OllamaConnectionError",
     "OllamaError",
     "OllamaProtocolError",
@@ -76,29 +84,8 @@ __all__ = [
     "StreamError",
     "UnknownTagError",
     "redact",
+    "remember_secret",
 ]
-
-# Hugging Face user access tokens look like ``hf_`` + 30-40 letters/digits.
-_HF_TOKEN_RE = re.compile(r"\bhf_[A-Za-z0-9]{8,}\b")
-_BEARER_RE = re.compile(r"(?i)(authorization\s*[:=]\s*bearer\s+)\S+")
-
-
-def redact(text: str, *secrets: str | None) -> str:
-    """Remove tokens from ``text``: the given secrets, ``HF_TOKEN`` and anything shaped like one.
-
-    >>> redact("failed with token hf_abcdefghijklmnop", None)
-    'failed with token ***'
-    """
-    candidates = [s for s in secrets if s]
-    for name in ("HF_TOKEN", "HUGGING_FACE_HUB_TOKEN", "OLLAMA_API_KEY"):
-        value = os.environ.get(name)
-        if value:
-            candidates.append(value)
-    for secret in sorted(set(candidates), key=len, reverse=True):
-        if len(secret) >= 4:
-            text = text.replace(secret, "***")
-    text = _BEARER_RE.sub(r"\1***", text)
-    return _HF_TOKEN_RE.sub("***", text)
 
 
 def _join(message: str, fix: str | None) -> str:
@@ -124,28 +111,72 @@ class HFOllamaError(Exception):
         self.fix = redact(fix) if fix else None
         super().__init__(_join(self.message, self.fix))
 
+    def __str__(self) -> str:
+        # Redacted again: a secret registered after the error was made is removed too.
+        return redact(super().__str__())
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
     def to_dict(self) -> dict[str, str | None]:
-        """The error as plain data, for a widget's error state."""
-        return {"type": type(self).__name__, "message": self.message, "fix": self.fix}
+        """The error as plain data, for a widget's error state (redacted).
+
+        >>> HFOllamaError("sent hf_abcdefghijklmnop", fix="Retry.").to_dict()["message"]
+        'sent ***'
+        """
+        fix = redact(self.fix) if self.fix else None
+        return {"type": type(self).__name__, "message": redact(self.message), "fix": fix}
 
 
 class InvalidModelRefError(HFOllamaError, ValueError):
     """A repo id or model reference breaks the Hub's or Ollama's naming rules."""
 
 
+class InvalidArgumentError(HFOllamaError, ValueError):
+    """An argument's value is out of range (``max_size_gb=-1``, ``context_length=nan``, ...).
+
+    ``param`` names the argument and ``value`` is what was given.
+
+    >>> err = InvalidArgumentError("max_size_gb", -1.0, "must be a finite number > 0",
+    ...                            fix="Pass the size limit in GB, e.g. max_size_gb=8.")
+    >>> err.message, isinstance(err, ValueError)
+    ('max_size_gb=-1.0 is not valid: it must be a finite number > 0', True)
+    """
+
+    def __init__(self, param: str, value: object, problem: str, *, fix: str | None = None):
+        self.param, self.value = param, value
+        super().__init__(f"{param}={value!r} is not valid: it {problem}", fix=fix)
+
+
+class InvalidArgumentTypeError(InvalidArgumentError, TypeError):
+    """An argument has the wrong type (``max_size_gb="abc"``, ``max_size_gb=True``)."""
+
+
 # --- Hugging Face Hub -------------------------------------------------------------------
 
 
 class HubError(HFOllamaError):
-    """Something went wrong talking to the Hugging Face Hub (or choosing from its files)."""
+    """Something went wrong talking to the Hugging Face Hub (or choosing from its files);
+    ``status_code`` is the HTTP status when the Hub answered one."""
 
-    def __init__(self, message: str, *, fix: str | None = None, repo_id: str | None = None):
-        self.repo_id = repo_id
+    def __init__(
+        self,
+        message: str,
+        *,
+        fix: str | None = None,
+        repo_id: str | None = None,
+        status_code: int | None = None,
+    ) -> None:
+        self.repo_id, self.status_code = repo_id, status_code
         super().__init__(message, fix=fix)
 
 
 class HubUnreachableError(HubError):
     """The Hub endpoint could not be reached (network down, wrong ``HF_ENDPOINT``)."""
+
+
+class HubServerError(HubError):
+    """The Hub answered HTTP 5xx (``status_code``): reachable, but failing (an outage)."""
 
 
 class InvalidTokenError(HubError):
@@ -213,6 +244,16 @@ class OllamaTimeoutError(OllamaError, TimeoutError):
 
 class OllamaProtocolError(OllamaError):
     """The server sent something that is not the Ollama protocol (a malformed NDJSON line)."""
+
+
+class NotOllamaError(OllamaProtocolError):
+    """The host answers HTTP but is not an Ollama server (a web page, another app, a proxy's 404):
+    ``OLLAMA_HOST`` (or ``Client(host)``) points at the wrong place. ``status_code`` is the
+    HTTP status it answered (-1 when the body of a 200 gave it away)."""
+
+    def __init__(self, message: str, *, fix: str | None = None, status_code: int = -1) -> None:
+        self.status_code = status_code
+        super().__init__(message, fix=fix)
 
 
 class ChatBusyError(OllamaError):

@@ -15,7 +15,8 @@ import pytest
 
 import hfollama_widgets as hfw
 
-#: ``hfollama_widgets.__all__`` as released (0.1.0).
+#: ``hfollama_widgets.__all__``: the 0.1.0 names, plus InvalidArgumentError(TypeError),
+#: remember_secret, HubServerError and NotOllamaError (issue 9).
 PUBLIC_NAMES = [
     "AsyncClient",
     "AsyncStream",
@@ -34,14 +35,18 @@ PUBLIC_NAMES = [
     "Hardware",
     "Hub",
     "HubError",
+    "HubServerError",
     "HubUnreachableError",
     "IncompletePullError",
+    "InvalidArgumentError",
+    "InvalidArgumentTypeError",
     "InvalidModelRefError",
     "InvalidTokenError",
     "ManifestNotFoundError",
     "ModelNotFoundError",
     "ModelRef",
     "NoGGUFFilesError",
+    "NotOllamaError",
     "NoQuantFitsError",
     "OllamaConnectionError",
     "OllamaError",
@@ -104,6 +109,7 @@ PUBLIC_NAMES = [
     "quant_info",
     "read_gguf_header",
     "redact",
+    "remember_secret",
     "search_models",
     "select_fitting",
     "select_row",
