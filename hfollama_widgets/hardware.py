@@ -22,6 +22,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfollama_widgets.checks import non_negative_number
+
 __all__ = ["GPU", "Hardware", "detect_hardware", "parse_meminfo", "parse_nvidia_smi"]
 
 UNIFIED_GPU_FRACTION = 0.75
@@ -40,6 +42,10 @@ class GPU:
     name: str
     vram_gb: float
 
+    def __post_init__(self) -> None:
+        fix = "State VRAM in GB (10**9 bytes) as a number >= 0, e.g. GPU('RTX 4090', 24)."
+        non_negative_number("vram_gb", self.vram_gb, allow_none=False, fix=fix)
+
 
 @dataclass(frozen=True)
 class Hardware:
@@ -50,6 +56,10 @@ class Hardware:
 
     >>> Hardware(ram_gb=16).gpu_budget_gb
     0.0
+    >>> Hardware(ram_gb=float("nan"))
+    Traceback (most recent call last):
+    ...
+    hfollama_widgets.errors.InvalidArgumentError: ram_gb=nan is not valid: it must be a finite ...
     """
 
     ram_gb: float
@@ -59,8 +69,12 @@ class Hardware:
     available_ram_gb: float | None = None
 
     def __post_init__(self) -> None:
-        if self.ram_gb < 0 or self.vram_gb < 0:
-            raise ValueError("ram_gb and vram_gb must be >= 0")
+        # Finite and >= 0 (0 = unknown / no GPU, as detect_hardware reports it); no bool, no str.
+        fix = "State memory in GB (10**9 bytes) as a number >= 0, e.g. Hardware(ram_gb=32)."
+        for name in ("ram_gb", "vram_gb", "available_ram_gb"):
+            non_negative_number(
+                name, getattr(self, name), allow_none=name == "available_ram_gb", fix=fix
+            )
         if not self.vram_gb and self.gpus and not self.unified_memory:
             object.__setattr__(self, "vram_gb", round(sum(g.vram_gb for g in self.gpus), 3))
 

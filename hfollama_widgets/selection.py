@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from hfollama_widgets.checks import positive_number
 from hfollama_widgets.errors import (
     NoGGUFFilesError,
     NoQuantFitsError,
@@ -37,7 +38,8 @@ _SPLIT_ISSUE = "https://github.com/ollama/ollama/issues/5245"
 
 def candidates(df: pd.DataFrame, *, max_size_gb: float | None = None) -> pd.DataFrame:
     """The rows Ollama could pull: ``kind == "model"``, pullable, and within ``max_size_gb``
-    (inclusive), smallest first.
+    (inclusive), smallest first. ``max_size_gb`` must be a finite number > 0 (or ``None``):
+    else :class:`~hfollama_widgets.errors.InvalidArgumentError` / ``InvalidArgumentTypeError``.
 
     >>> from hfollama_widgets.listing import gguf_dataframe
     >>> files = [{"path": "M-Q4_K_M.gguf", "size": 8e8}, {"path": "mmproj-M-f16.gguf", "size": 6e8}]
@@ -45,9 +47,10 @@ def candidates(df: pd.DataFrame, *, max_size_gb: float | None = None) -> pd.Data
     >>> candidates(df)["filename"].tolist()
     ['M-Q4_K_M.gguf']
     """
+    limit = positive_number("max_size_gb", max_size_gb)
     mask = (df["kind"] == "model") & df["ollama_pullable"].astype(bool)
-    if max_size_gb is not None:
-        mask &= df["size_gb"] <= float(max_size_gb)
+    if limit is not None:
+        mask &= df["size_gb"] <= limit
     return _by_size(df[mask])
 
 
@@ -154,12 +157,16 @@ def select_row(
 
     >>> from hfollama_widgets.listing import gguf_dataframe
     >>> files = [{"path": "M-Q4_K_M.gguf", "size": 8e8}, {"path": "M-Q8_0.gguf", "size": 13e8}]
-    >>> from hfollama_widgets.listing import gguf_dataframe
     >>> df = gguf_dataframe(files, "o/M-GGUF")
     >>> select_row(df, repo_id="o/M-GGUF", quantization="q8_0")["model_ref"]
     'hf.co/o/M-GGUF:Q8_0'
+    >>> select_row(df, repo_id="o/M-GGUF", max_size_gb=float("nan"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hfollama_widgets.errors.InvalidArgumentError: max_size_gb=nan is not valid: ...
     """
     validate_repo_id(repo_id, for_ollama=True)
+    limit = positive_number("max_size_gb", max_size_gb)
     df = _by_size(df)
     models = df[df["kind"] == "model"]
     if models.empty:
@@ -173,7 +180,6 @@ def select_row(
         )
     pullable = models[models["ollama_pullable"].astype(bool)]
     split = models[models["shards"] > 1]
-    limit = None if max_size_gb is None else float(max_size_gb)
 
     if quantization is not None and quantization.strip().lower() != "latest":
         hits = models[_matches(models, quantization)]

@@ -66,14 +66,14 @@ function render({ model, el }) {
   // --- filters ---
   const maxSize = h("input", {
     type: "number",
-    min: "0",
+    min: "0.1",
     step: "0.1",
     className: "hfw-input hfw-max-size",
     placeholder: "any",
     "aria-label": "Maximum size in GB",
     dataset: { testid: "max-size" },
   });
-  const slider = h("input", { type: "range", min: "0", step: "0.1", className: "hfw-slider", "aria-label": "Maximum size slider", dataset: { testid: "max-size-slider" } });
+  const slider = h("input", { type: "range", min: "0.1", step: "0.1", className: "hfw-slider", "aria-label": "Maximum size slider", dataset: { testid: "max-size-slider" } });
   const clearMax = button("×", () => setMaxSize(null, true), { className: "hfw-icon", title: "No size limit", dataset: { testid: "max-size-clear" } });
   const filterText = h("input", {
     type: "search",
@@ -135,7 +135,7 @@ function render({ model, el }) {
   }, 300);
 
   function setMaxSize(value, save) {
-    localMax = value === null || value === "" || Number.isNaN(Number(value)) ? null : Math.max(0, Number(value));
+    localMax = value === null || value === "" || Number.isNaN(Number(value)) ? null : Math.max(0.1, Number(value)); // Python wants > 0
     if (save) {
       model.set("max_size_gb", localMax);
       model.save_changes();

@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import pandas as pd
 
-from hfollama_widgets.errors import NoQuantFitsError
+from hfollama_widgets.checks import positive_int, positive_number
+from hfollama_widgets.errors import InvalidArgumentTypeError, NoQuantFitsError
 from hfollama_widgets.gguf.memory import HEADROOM, effective_bits_per_weight, estimate_memory
 from hfollama_widgets.hardware import Hardware, detect_hardware
 from hfollama_widgets.listing import candidates, select_row
@@ -91,6 +92,7 @@ def add_fit_columns(
         df = hub.list_gguf_files(repo)
         add_fit_columns(df, gguf_metadata(repo, "Q4_K_M"), detect_hardware())
     """
+    context_length = positive_int("context_length", context_length)
     out = df.copy()
     est, kv, fits, texts, bpw = [], [], [], [], []
     for _, row in out.iterrows():
@@ -172,7 +174,8 @@ def resolve_hardware(hardware: object) -> Hardware | None:
     True
     >>> resolve_hardware("16GB")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
-    TypeError: hardware must be a Hardware(ram_gb=..., vram_gb=...), True (...) or None, not str
+    ...
+    hfollama_widgets.errors.InvalidArgumentTypeError: hardware='16GB' is not valid: it must be ...
     """
     if hardware is True:
         return detect_hardware()
@@ -180,9 +183,12 @@ def resolve_hardware(hardware: object) -> Hardware | None:
         return hardware
     if hardware is None or hardware is False:
         return None
-    raise TypeError(
-        "hardware must be a Hardware(ram_gb=..., vram_gb=...), True (detect this machine) or "
-        f"None, not {type(hardware).__name__}"
+    raise InvalidArgumentTypeError(
+        "hardware",
+        hardware,
+        "must be a Hardware(ram_gb=..., vram_gb=...), True (detect this machine) or None, "
+        f"not {type(hardware).__name__}",
+        fix="Pass hardware=Hardware(ram_gb=32, vram_gb=8), or hardware=True to detect it.",
     )
 
 
@@ -204,9 +210,16 @@ def select_fitting_row(
     Raises :class:`~hfollama_widgets.errors.NoQuantFitsError` naming the smallest estimate when
     nothing fits, and :func:`~hfollama_widgets.listing.select_row`'s errors (split-only, ...).
     """
+    context_length = positive_int("context_length", context_length)
+    max_size_gb = positive_number("max_size_gb", max_size_gb)
     hw = resolve_hardware(hardware)
     if hw is None:
-        raise TypeError("select_fitting_row needs hardware: a Hardware(...) or True (detect)")
+        raise InvalidArgumentTypeError(
+            "hardware",
+            hardware,
+            "must be a Hardware(...) or True (detect): select_fitting_row needs one",
+            fix="Pass hardware=Hardware(ram_gb=32, vram_gb=8), or hardware=True to detect it.",
+        )
     out = add_fit_columns(df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type)
     pullable = candidates(out, max_size_gb=max_size_gb)
     if pullable.empty:  # let select_row explain (no GGUF, split only, over max_size_gb, ...)

@@ -51,6 +51,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from hfollama_widgets.checks import positive_int
+from hfollama_widgets.errors import InvalidArgumentError, InvalidArgumentTypeError
+
 if TYPE_CHECKING:
     from hfollama_widgets.gguf.metadata import GGUFMetadata
 
@@ -133,8 +136,9 @@ def estimate_memory(
     """Memory to run a GGUF model described by its header: weights, KV cache, overhead, total.
 
     The rules are in this module's docstring. ``file_size`` overrides the weights (to estimate
-    another quant of the same model from one header). For a repo id, read the header through
-    the Hub: :meth:`hfollama_widgets.hub.Hub.estimate_memory`.
+    another quant of the same model from one header). ``context_length`` is a whole number > 0
+    or ``None`` (the default context); anything else raises ``InvalidArgumentError``. For a
+    repo id, read the header through the Hub: :meth:`hfollama_widgets.hub.Hub.estimate_memory`.
 
     Example (against the real Hub)::
 
@@ -144,9 +148,7 @@ def estimate_memory(
     bpe = _bytes_per_element(kv_cache_type)
     weights = file_size if file_size is not None else (meta.file_size or meta.tensor_bytes or None)
     max_ctx = meta.context_length
-    n_ctx = int(context_length) if context_length else default_context_length(max_ctx)
-    if n_ctx <= 0:
-        raise ValueError("context_length must be a positive number of tokens")
+    n_ctx = positive_int("context_length", context_length) or default_context_length(max_ctx)
     notes: list[str] = []
     if max_ctx and n_ctx > max_ctx:
         notes.append(f"context_length {n_ctx} is above the model's trained {max_ctx} tokens")
@@ -221,11 +223,26 @@ def estimate_memory(
 
 
 def _bytes_per_element(kv_cache_type: str) -> float:
+    """Bytes per element of a KV cache type (typed errors name ``kv_cache_type``).
+
+    >>> _bytes_per_element("Q8_0"), _bytes_per_element("q3")
+    Traceback (most recent call last):
+    ...
+    hfollama_widgets.errors.InvalidArgumentError: kv_cache_type='q3' is not valid: ...
+    """
+    fix = f"Use one of {', '.join(KV_CACHE_TYPES)} (like OLLAMA_KV_CACHE_TYPE)."
+    if not isinstance(kv_cache_type, str):
+        raise InvalidArgumentTypeError(
+            "kv_cache_type",
+            kv_cache_type,
+            f"must be a str, not {type(kv_cache_type).__name__}",
+            fix=fix,
+        )
     try:
         return KV_CACHE_TYPES[kv_cache_type.lower()]
     except KeyError:
-        raise ValueError(
-            f"Unknown kv_cache_type {kv_cache_type!r}; use one of {', '.join(KV_CACHE_TYPES)}."
+        raise InvalidArgumentError(
+            "kv_cache_type", kv_cache_type, "is not a KV cache type llama.cpp knows", fix=fix
         ) from None
 
 

@@ -12,19 +12,40 @@ into an Ollama reference, asking the Hub for the best quant when none is given;
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
+from hfollama_widgets.checks import positive_number
+from hfollama_widgets.errors import InvalidModelRefError
 from hfollama_widgets.hub import Hub, default_hub
-from hfollama_widgets.refs import looks_like_hf_ref, parse_model_ref, to_model_ref
+from hfollama_widgets.refs import ModelRef, looks_like_hf_ref, parse_model_ref, to_model_ref
+from hfollama_widgets.repo_input import split_repo_input
 
 __all__ = ["as_ref", "local_pick", "resolve_ref", "tag_of"]
 
+_HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/]*)")
+
 
 def as_ref(repo: str) -> str:
-    """``repo`` as an ``hf.co/…`` reference (a repo id gets the ``hf.co/`` host)."""
+    """``repo`` as an ``hf.co/…`` reference (a repo id gets the ``hf.co/`` host; a reference
+    keeps its host). Anything :func:`~hfollama_widgets.repo_input.split_repo_input` takes
+    works, e.g. a file URL with ``?download=true``.
+
+    >>> as_ref("https://huggingface.co/o/M-GGUF/resolve/main/M-Q8_0.gguf?download=true")
+    'huggingface.co/o/M-GGUF:M-Q8_0.gguf'
+    """
     text = repo.strip()
-    return text if looks_like_hf_ref(text) else f"hf.co/{text}"
+    if not looks_like_hf_ref(text):
+        return f"hf.co/{text}"
+    try:
+        parse_model_ref(text)
+    except InvalidModelRefError:
+        repo_id, tag = split_repo_input(text)  # the forgiving parser, or its typed error
+        host = _HOST.match(text)
+        name = "huggingface.co" if host and "huggingface" in host.group(1).lower() else "hf.co"
+        return ModelRef(name, repo_id, tag).ref
+    return text
 
 
 def tag_of(ref: str) -> str | None:
@@ -41,9 +62,17 @@ def resolve_ref(
 ) -> str:
     """The Ollama reference for ``repo``; without a quantization or tag, the Hub's best pick.
 
+    ``max_size_gb`` is checked first (a finite number > 0, or ``None``), even when the tag
+    makes it moot, so a bad value never passes silently.
+
     >>> resolve_ref("hf.co/unsloth/Qwen3-4B-GGUF:q4_k_m")
     'hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M'
+    >>> resolve_ref("unsloth/Qwen3-4B-GGUF:q4_k_m", max_size_gb=True)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    hfollama_widgets.errors.InvalidArgumentTypeError: max_size_gb=True is not valid: ...
     """
+    max_size_gb = positive_number("max_size_gb", max_size_gb)
     ref = to_model_ref(as_ref(repo), quantization)
     if tag_of(ref) is not None:
         return ref

@@ -23,13 +23,15 @@ import pandas as pd
 import traitlets
 from anywidget._util import repr_mimebundle
 
-from hfollama_widgets.errors import InvalidModelRefError
+from hfollama_widgets.checks import positive_int, positive_number
+from hfollama_widgets.errors import HFOllamaError, InvalidModelRefError
 from hfollama_widgets.hub import Hub, default_hub
 from hfollama_widgets.ollama import Client
-from hfollama_widgets.refs import validate_repo_id
+from hfollama_widgets.repo_input import split_repo_input
 from hfollama_widgets.widgets._base import STATIC, Job, Jobs, WidgetBase
 from hfollama_widgets.widgets.browser.actions import FRONT_END_ACTIONS, ModelPanel, pullable_ref
 from hfollama_widgets.widgets.browser.frames import marked_listing, row_for_ref, text_summary
+from hfollama_widgets.widgets.browser.inputs import CheckedNumber, is_repo_input, quant_ref
 from hfollama_widgets.widgets.browser.loading import (
     SEARCH_LIMIT,
     fetch_local,
@@ -56,16 +58,19 @@ class GGUFBrowser(WidgetBase):
     """Browse a Hub repo's GGUF files; pick a quant; pull it into Ollama; chat with it.
 
     Args:
-        repo_id: a repo to load at once (``"owner/name"``); ``None`` starts empty.
+        repo_id: a repo to load at once: ``"owner/name"``, ``hf.co/…`` or its page URL, with an
+            optional ``":Q4_K_M"`` (that row is selected once loaded); ``None`` starts empty.
         client: an :class:`hfollama_widgets.Client`; without one the browser only browses
             (no "in Ollama" markers, no Pull/Chat).
         hub: an :class:`hfollama_widgets.Hub` (default: ``hfw.default_hub()``).
-        max_size_gb: the size filter (1e9 bytes); the "recommended" badge is the
-            ``auto_select`` pick within it.
+        max_size_gb: the size filter (1e9 bytes, a number > 0 or ``None``); the "recommended"
+            badge is the ``auto_select`` pick within it. A bad value raises
+            ``InvalidArgumentError`` / ``InvalidArgumentTypeError``.
         hardware: the machine the fit columns are for (``None``: ``detect_hardware()``;
             ``False``: no memory/fit columns).
         context_length: the context length of the memory estimate (``None``: Ollama's
-            default, 4096 or the model's maximum if smaller); the table has a control for it.
+            default, 4096 or the model's maximum if smaller; else a whole number > 0); the table
+            has a control for it.
 
     Synced state is small: the shown table columns as records (``rows``), a few header fields
     (``info``), at most 20 search results. The full listing is :attr:`df` (Python only).
@@ -89,7 +94,7 @@ class GGUFBrowser(WidgetBase):
     rows: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     note = traitlets.Unicode("").tag(sync=True)  # quiet remarks (gated repo, Ollama unreachable)
     selected = traitlets.Unicode(None, allow_none=True).tag(sync=True)
-    max_size_gb = traitlets.Float(None, allow_none=True).tag(sync=True)
+    max_size_gb = CheckedNumber(positive_number).tag(sync=True)  # checks: typed errors
     filter_text = traitlets.Unicode("").tag(sync=True)
     sort_by = traitlets.Unicode("size").tag(sync=True)
     sort_desc = traitlets.Bool(False).tag(sync=True)
@@ -98,7 +103,7 @@ class GGUFBrowser(WidgetBase):
     search_results: traitlets.List[dict[str, Any]] = traitlets.List().tag(sync=True)
     has_client = traitlets.Bool(False).tag(sync=True)
     pulls = traitlets.Dict().tag(sync=True)  # model ref -> PullProgress state
-    context_length = traitlets.Int(None, allow_none=True).tag(sync=True)  # for the fit columns
+    context_length = CheckedNumber(positive_int).tag(sync=True)  # for the fit columns
     fit = traitlets.Dict().tag(sync=True)  # FitState.describe() | {"available": False, "note"}
 
     def __init__(
@@ -197,10 +202,13 @@ class GGUFBrowser(WidgetBase):
         return self._recommended
 
     def load(self, repo_id: str) -> None:
-        """Load ``repo_id``'s listing and header in the background (the cell returns at once)."""
-        repo_id = (repo_id or "").strip()
+        """Load a repo's listing and header in the background (the cell returns at once).
+
+        ``repo_id`` may be ``owner/name``, ``hf.co/…``, ``huggingface.co/…`` or a model-page URL
+        (``/tree/…``, ``/blob/…``); a ``:Q4_K_M`` suffix (or a ``.gguf`` file URL) selects that
+        row once loaded. A bad one is shown in the widget's error box."""
         try:
-            repo_id = validate_repo_id(repo_id)
+            repo_id, quant = split_repo_input(repo_id or "")
         except InvalidModelRefError as exc:
             self._show_error(exc)
             return
@@ -213,11 +221,17 @@ class GGUFBrowser(WidgetBase):
         self._fit = None
         self._recommended = None
         self._access_note = ""
-        self._jobs.start(Job(self._load_worker, repo_id, generation, name="hfw-browser-load"))
+        self._jobs.start(
+            Job(self._load_worker, repo_id, generation, quant, name="hfw-browser-load")
+        )
 
     def search(self, query: str) -> None:
-        """Search GGUF repos on the Hub (results appear under the search box)."""
+        """Search GGUF repos on the Hub (results appear under the search box); a repo or its
+        URL (``hf.co/o/name``, ``o/name:Q4_K_M``) pasted into the box is loaded instead."""
         query = (query or "").strip()
+        if is_repo_input(query):
+            self.load(query)
+            return
         with self.hold_sync():
             self.query = query
             self._clear_error()
@@ -260,7 +274,7 @@ class GGUFBrowser(WidgetBase):
 
     # --- background work ----------------------------------------------------------------
 
-    def _load_worker(self, repo_id: str, generation: int) -> None:
+    def _load_worker(self, repo_id: str, generation: int, quant: str | None = None) -> None:
         try:
             loaded = load_repo(self.hub, self._client, repo_id, max_size_gb=self.max_size_gb)
         except Exception as exc:
@@ -283,6 +297,11 @@ class GGUFBrowser(WidgetBase):
                 loaded.df, local_refs=loaded.local, recommended_ref=loaded.recommended
             )
             self.status = "ready"
+            if quant is not None:  # ``owner/name:Q4_K_M``: select that row, or say why not
+                try:
+                    self.selected = quant_ref(loaded.df, repo_id, quant)
+                except HFOllamaError as exc:
+                    self._show_error(exc)
         self._fit_phase(repo_id, loaded.df, generation)
 
     def _fit_phase(self, repo_id: str, df: pd.DataFrame, generation: int) -> None:
