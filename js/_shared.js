@@ -87,3 +87,9 @@ export function button(label, onClick, props = {}) {
   if (onClick) el.addEventListener("click", (event) => onClick(event));
   return el;
 }
+
+/** "Waiting for Ollama to load the model… 3 s" (seconds since `sinceMs`, a Date.now() value). */
+export function waitingText(what, sinceMs) {
+  const seconds = Math.max(0, Math.floor((Date.now() - sinceMs) / 1000));
+  return { seconds, text: `Waiting for Ollama to ${what}… ${seconds} s` };
+}

@@ -7,8 +7,10 @@
 // for what came before with {type: "sync"} (answered by {type: "partial", id, content, thinking}).
 // Offsets make the merge safe whatever order a partial and deltas arrive in.
 // Markdown of the live reply is re-rendered at most once per animation frame.
+// Until the first text arrives (Ollama may be loading the model) the live bubble says so, with the
+// seconds elapsed, ticking here in the page; Stop stays available during that wait.
 import "./chat.css";
-import { button, h, renderError } from "./_shared.js";
+import { button, h, renderError, waitingText } from "./_shared.js";
 import { renderMarkdown } from "./_markdown.js";
 
 const nextFrame =
@@ -48,6 +50,9 @@ class MessageView {
       this.thinkingBody,
     );
     this.content = h("div", { className: "hfw-chat-content", dataset: { testid: "content" } });
+    this.waiting =
+      entry.role === "assistant" ? h("div", { className: "hfw-chat-waiting hfw-muted", dataset: { testid: "waiting" }, hidden: true }) : null;
+    this.liveSince = null;
     this.meta = h("div", { className: "hfw-chat-meta" });
     const who = entry.role === "user" ? "You" : entry.model || modelName || "Assistant";
     this.el = h(
@@ -55,15 +60,31 @@ class MessageView {
       { className: `hfw-chat-msg hfw-chat-${entry.role}`, dataset: { testid: "message", role: entry.role, id: entry.id } },
       h("div", { className: "hfw-chat-who" }, who),
       entry.role === "assistant" ? this.thinking : null,
+      this.waiting,
       this.content,
       this.meta,
     );
     this.shown = { content: null, thinking: null, metaKey: null };
   }
 
+  /** Show (or hide) "Waiting for Ollama to load the model… N s" while no text came yet. */
+  tick(live, content, thinking) {
+    const waiting = Boolean(live) && !content && !thinking;
+    if (!this.waiting) return false;
+    if (live && this.liveSince === null) this.liveSince = Date.now();
+    this.waiting.hidden = !waiting;
+    this.el.classList.toggle("hfw-chat-is-waiting", waiting);
+    if (!waiting) return false;
+    const { seconds, text } = waitingText("load the model", this.liveSince);
+    this.waiting.dataset.seconds = String(seconds);
+    this.waiting.textContent = text;
+    return true;
+  }
+
   update(entry, live) {
     const content = entry.content || "";
     const thinking = entry.thinking || "";
+    this.tick(live, content, thinking);
     if (thinking !== this.shown.thinking) {
       this.thinking.hidden = !thinking;
       this.thinkingBody.textContent = thinking;
@@ -100,6 +121,10 @@ function render({ model, el }) {
   let live = null; // {id, content, thinking, view}
   let frame = null;
   let debounce = null;
+  // ticks the waiting seconds of the live bubble (only while it waits for the first text)
+  const ticker = setInterval(() => {
+    if (live) live.view.tick(true, live.content, live.thinking);
+  }, 500);
 
   // -- layout ------------------------------------------------------------------------------------
   const systemInput = h("textarea", {
@@ -284,6 +309,7 @@ function render({ model, el }) {
   return () => {
     if (frame !== null) cancelFrame(frame);
     clearTimeout(debounce);
+    clearInterval(ticker);
   };
 }
 

@@ -1,7 +1,7 @@
 // PullProgress front end: renders only from the synced traits (model, host, state, status,
 // progress, error, attempt), so a re-render or a second view of the widget shows the same thing.
 // Buttons send {type: "cancel" | "retry" | "start"} to Python. All text goes through textContent.
-import { button, formatBytes, formatDuration, h, renderError } from "./_shared.js";
+import { button, formatBytes, formatDuration, h, renderError, waitingText } from "./_shared.js";
 import "./pull_progress.css";
 
 const STATE_LABEL = {
@@ -136,6 +136,28 @@ function render({ model, el }) {
   );
   el.replaceChildren(root);
 
+  // Until Ollama's first line (status "starting") the status says how long it has waited,
+  // ticking here in the page; Cancel works during the wait.
+  let waitSince = null;
+  let waitAttempt = null;
+  function renderWaiting() {
+    const waiting = model.get("state") === "running" && model.get("status") === "starting";
+    root.classList.toggle("hfw-pull-waiting", waiting);
+    if (!waiting) {
+      waitSince = null;
+      delete status.dataset.waiting;
+      return;
+    }
+    if (waitSince === null || waitAttempt !== model.get("attempt")) {
+      waitSince = Date.now();
+      waitAttempt = model.get("attempt");
+    }
+    const { seconds, text } = waitingText("answer", waitSince);
+    status.dataset.waiting = String(seconds);
+    status.textContent = text;
+  }
+  const ticker = setInterval(renderWaiting, 500);
+
   function update() {
     const state = model.get("state") || "idle";
     const progress = model.get("progress") || {};
@@ -174,13 +196,15 @@ function render({ model, el }) {
     startBtn.hidden = state !== "idle";
     cancelBtn.hidden = state !== "running";
     retryBtn.hidden = state !== "error" && state !== "cancelled";
+    renderWaiting();
   }
 
-  for (const name of ["state", "status", "progress", "error", "model", "host"]) {
+  for (const name of ["state", "status", "progress", "error", "model", "host", "attempt"]) {
     model.on(`change:${name}`, update);
   }
   update();
-  // Listeners are tagged per view by anywidget and removed with it.
+  // Listeners are tagged per view by anywidget and removed with it; the ticker with the view.
+  return () => clearInterval(ticker);
 }
 
 export default { render };

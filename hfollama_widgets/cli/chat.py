@@ -1,8 +1,13 @@
 """``hfollama chat MODEL``: a small REPL that streams replies from Ollama.
 
 Commands: ``/exit`` (or ``/quit``, ``/bye``, Ctrl-D) leaves, ``/clear`` starts over (the
-system prompt stays), ``/help`` lists them. Ctrl-C during a reply stops it (the partial reply
-is kept); Ctrl-C at the prompt leaves.
+system prompt stays), ``/retry`` asks again for the last message, ``/help`` lists them. Ctrl-C
+during a reply stops it (the partial reply is kept); Ctrl-C at the prompt leaves.
+
+A reply that fails (connection dropped, timeout, server error) does not end the session: as in
+ChatWidget, the user turn stays, the partial reply is kept in the transcript marked
+``[reply failed]`` (and not re-sent to Ollama), ``error:``/``fix:`` are printed, and ``/retry``
+or a new message goes on. If the session ends on a failed reply, the exit code is that error's.
 """
 
 from __future__ import annotations
@@ -13,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from hfollama_widgets.cli.common import note
-from hfollama_widgets.errors import HFOllamaError, ModelNotFoundError, OllamaConnectionError
+from hfollama_widgets.cli.common import hint, note
+from hfollama_widgets.errors import HFOllamaError, ModelNotFoundError
 from hfollama_widgets.hf import resolve_ref
 from hfollama_widgets.refs import is_hf_name, parse_model_ref, to_model_ref
 from hfollama_widgets.terminal import pull_with_bar
@@ -23,7 +28,10 @@ if TYPE_CHECKING:
     from hfollama_widgets.hub import Hub
     from hfollama_widgets.ollama import Client
 
-HELP = "Commands: /exit (or Ctrl-D) to leave, /clear to start over, /help for this."
+HELP = (
+    "Commands: /exit (or Ctrl-D) to leave, /clear to start over, /retry to ask again, "
+    "/help for this."
+)
 EXIT_COMMANDS = ("/exit", "/quit", "/bye")
 
 
@@ -102,12 +110,17 @@ def _read_line(prompt: str, interactive: bool) -> str | None:
 
 def _stream_reply(
     client: Client, model: str, messages: list[dict[str, Any]], options: dict[str, Any]
-) -> str:
-    """Stream one reply to stdout (thinking, if any, dimmed on stderr); return its text."""
-    stream: Any = client.chat(model, messages, stream=True, **options)
+) -> tuple[str, HFOllamaError | None]:
+    """Stream one reply to stdout (thinking, if any, dimmed on stderr).
+
+    Returns its text and ``None``, or the partial text and the error that cut it short
+    (a dropped connection, a timeout, an error line, a 5xx): the caller keeps both.
+    """
     parts: list[str] = []
     thinking_open = False
+    stream: Any = None
     try:
+        stream = client.chat(model, messages, stream=True, **options)
         for chunk in stream:
             message = chunk.get("message") or {}
             thought = message.get("thinking") or ""
@@ -122,12 +135,70 @@ def _stream_reply(
                 parts.append(text)
                 click.echo(text, nl=False)
     except KeyboardInterrupt:
-        stream.close()
+        if stream is not None:
+            stream.close()
         click.echo("")
         note("[reply stopped]")
-        return "".join(parts)
+        return "".join(parts), None
+    except HFOllamaError as exc:
+        if stream is not None:
+            stream.close()
+        click.echo("")
+        if parts:
+            note("[reply failed: the partial reply above is kept, marked failed]")
+        return "".join(parts), exc
     click.echo("")
-    return "".join(parts)
+    return "".join(parts), None
+
+
+class Conversation:
+    """The REPL's history: turns as entries; a failed reply stays, marked, but is not re-sent.
+
+    >>> c = Conversation("Be brief.")
+    >>> c.ask("Hi"); c.answer("Hel", failed=True)
+    >>> c.messages()
+    [{'role': 'system', 'content': 'Be brief.'}, {'role': 'user', 'content': 'Hi'}]
+    >>> c.can_retry(), len(c.entries)
+    (True, 2)
+    """
+
+    def __init__(self, system: str | None = None) -> None:
+        self.system = system
+        self.entries: list[dict[str, Any]] = []
+
+    def ask(self, text: str) -> None:
+        self.entries.append({"role": "user", "content": text, "failed": False})
+
+    def answer(self, text: str, *, failed: bool = False) -> None:
+        self.entries.append({"role": "assistant", "content": text, "failed": failed})
+
+    def can_retry(self) -> bool:
+        """Whether there is a user turn to ask again for."""
+        return any(e["role"] == "user" for e in self.entries)
+
+    def drop_last_reply(self) -> None:
+        """Forget the reply after the last user turn (failed or not), so it can be asked again."""
+        while self.entries and self.entries[-1]["role"] == "assistant":
+            self.entries.pop()
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+    def messages(self) -> list[dict[str, Any]]:
+        """What Ollama gets: the system prompt, then every turn except failed replies."""
+        out = [{"role": "system", "content": self.system}] if self.system else []
+        out += [
+            {"role": e["role"], "content": e["content"]} for e in self.entries if not e["failed"]
+        ]
+        return out
+
+
+def _report_failure(exc: HFOllamaError) -> None:
+    note(f"error: {exc.message}")
+    if exc.fix:
+        note(f"  fix: {exc.fix}")
+    hint(exc)
+    note("  (the conversation is kept: /retry asks again, or type a new message)")
 
 
 def run_repl(
@@ -136,44 +207,46 @@ def run_repl(
     *,
     system: str | None = None,
     options: dict[str, Any] | None = None,
-) -> None:
-    """Read messages from stdin and stream each reply until /exit or end of input."""
+) -> HFOllamaError | None:
+    """Read messages from stdin and stream each reply until /exit or end of input.
+
+    Returns the error of the last reply if the session ended on a failed one (else ``None``).
+    """
     interactive = sys.stdin.isatty()
-    base: list[dict[str, Any]] = [{"role": "system", "content": system}] if system else []
-    messages = list(base)
+    conversation = Conversation(system)
+    failure: HFOllamaError | None = None
     note(f"Chatting with {model} at {client.host}. {HELP}")
     while True:
         try:
             line = _read_line(">>> ", interactive)
         except KeyboardInterrupt:
             click.echo("")
-            return
+            return failure
         if line is None:
-            return
+            return failure
         text = line.strip()
         if not text:
             continue
         if text.startswith("/"):
             command = text.split()[0].lower()
             if command in EXIT_COMMANDS:
-                return
+                return failure
             if command == "/clear":
-                messages = list(base)
+                conversation.clear()
+                failure = None
                 note("[conversation cleared]")
-            elif command in ("/help", "/?"):
-                note(HELP)
+                continue
+            if command == "/retry":
+                if not conversation.can_retry():
+                    note("nothing to retry yet: type a message.")
+                    continue
+                conversation.drop_last_reply()
             else:
-                note(f"unknown command {command}. {HELP}")
-            continue
-        messages.append({"role": "user", "content": text})
-        try:
-            reply = _stream_reply(client, model, messages, dict(options or {}))
-        except OllamaConnectionError:
-            raise
-        except HFOllamaError as exc:
-            messages.pop()
-            note(f"error: {exc.message}")
-            if exc.fix:
-                note(f"  fix: {exc.fix}")
-            continue
-        messages.append({"role": "assistant", "content": reply})
+                note(HELP if command in ("/help", "/?") else f"unknown command {command}. {HELP}")
+                continue
+        else:
+            conversation.ask(text)
+        reply, failure = _stream_reply(client, model, conversation.messages(), dict(options or {}))
+        conversation.answer(reply, failed=failure is not None)
+        if failure is not None:
+            _report_failure(failure)

@@ -14,8 +14,11 @@ import click
 
 from hfollama_widgets.errors import (
     HFOllamaError,
+    HubServerError,
     HubUnreachableError,
     IncompletePullError,
+    InvalidArgumentError,
+    NotOllamaError,
     OllamaConnectionError,
     OllamaProtocolError,
     OllamaServerError,
@@ -47,17 +50,61 @@ EXIT_CODES_HELP = """Exit codes:
   130  interrupted (Ctrl-C)"""
 
 
-def exit_code_for(exc: HFOllamaError) -> int:
-    """The exit code for one of our errors.
+_SERVICE_ERRORS = (
+    HubServerError,
+    OllamaServerError,
+    OllamaProtocolError,
+    StreamError,
+    IncompletePullError,
+)
 
-    >>> exit_code_for(OllamaConnectionError("down"))
-    3
+
+def exit_code_for(exc: HFOllamaError) -> int:
+    """The exit code for one of our errors (the table in :data:`EXIT_CODES_HELP`).
+
+    >>> exit_code_for(OllamaConnectionError("down")), exit_code_for(OllamaTimeoutError("slow"))
+    (3, 3)
+    >>> exit_code_for(InvalidArgumentError("max_size_gb", -1.0, "must be > 0"))
+    2
     """
+    if isinstance(exc, InvalidArgumentError):
+        return EXIT_USAGE
+    if isinstance(exc, NotOllamaError):  # something answers, but no Ollama is reachable there
+        return EXIT_UNREACHABLE
+    if isinstance(exc, _SERVICE_ERRORS):
+        return EXIT_SERVICE
     if isinstance(exc, (OllamaConnectionError, OllamaTimeoutError, HubUnreachableError)):
         return EXIT_UNREACHABLE
-    if isinstance(exc, (OllamaServerError, OllamaProtocolError, StreamError, IncompletePullError)):
-        return EXIT_SERVICE
     return EXIT_USER
+
+
+class PositiveFloat(click.ParamType):
+    """A finite float > 0 (or >= ``minimum`` when given); ``nan``/``inf``/``0`` are usage errors.
+
+    >>> PositiveFloat().convert("1.5", None, None)
+    1.5
+    >>> PositiveFloat().convert("nan", None, None)
+    Traceback (most recent call last):
+    ...
+    click.exceptions.BadParameter: 'nan' is not a finite number > 0.
+    """
+
+    name = "float"
+
+    def __init__(self, minimum: float | None = None) -> None:
+        self.minimum = minimum
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        if self.minimum is not None:
+            if not (math.isfinite(number) and number >= self.minimum):
+                self.fail(f"{value!r} is not a finite number >= {self.minimum:g}.", param, ctx)
+        elif not (math.isfinite(number) and number > 0):
+            self.fail(f"{value!r} is not a finite number > 0.", param, ctx)
+        return number
 
 
 def report(exc: HFOllamaError) -> None:
@@ -65,7 +112,12 @@ def report(exc: HFOllamaError) -> None:
     click.echo(f"error: {exc.message}", err=True)
     if exc.fix:
         click.echo(f"  fix: {exc.fix}", err=True)
-    if isinstance(exc, (OllamaConnectionError, OllamaTimeoutError)):
+    hint(exc)
+
+
+def hint(exc: HFOllamaError) -> None:
+    """Which option picks the service that failed (for unreachable / timed-out ones)."""
+    if isinstance(exc, (OllamaConnectionError, OllamaTimeoutError, NotOllamaError)):
         click.echo("  (hfollama: --host URL or OLLAMA_HOST picks the Ollama server)", err=True)
     elif isinstance(exc, HubUnreachableError):
         click.echo("  (hfollama: --hf-endpoint URL or HF_ENDPOINT picks the Hub)", err=True)
@@ -82,19 +134,23 @@ class GlobalOptions:
 
     host: str | None = None
     hf_endpoint: str | None = None
+    timeout: float | None = None
     _client: Client | None = field(default=None, repr=False)
     _hub: Hub | None = field(default=None, repr=False)
 
     @property
     def client(self) -> Client:
         if self._client is None:
-            self._client = Client(self.host)
+            if self.timeout is None:
+                self._client = Client(self.host)
+            else:  # short calls and the silences between two stream chunks alike
+                self._client = Client(self.host, timeout=self.timeout, stream_timeout=self.timeout)
         return self._client
 
     @property
     def hub(self) -> Hub:
         if self._hub is None:
-            self._hub = Hub(endpoint=self.hf_endpoint)
+            self._hub = Hub(endpoint=self.hf_endpoint, timeout=self.timeout)
         return self._hub
 
 

@@ -5,7 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from hfollama_widgets.cli.common import format_count
-from hfollama_widgets.errors import HFOllamaError, NoGGUFFilesError, SelectionError
+from hfollama_widgets.errors import (
+    HFOllamaError,
+    NoGGUFFilesError,
+    SelectionError,
+    SplitOnlyError,
+)
 from hfollama_widgets.gguf import FIT_TEXT, estimate_memory, fit_label
 from hfollama_widgets.hardware import detect_hardware
 from hfollama_widgets.listing import plain, select_row
@@ -16,17 +21,33 @@ if TYPE_CHECKING:
     from hfollama_widgets.hub import Hub
 
 
-def _pick(df: pd.DataFrame, repo_id: str, quantization: str | None) -> tuple[Any, str | None]:
-    """The row the header is read from, and the pullable recommendation (if any)."""
-    models = df[df["kind"] == "model"]
+def _recommend(models: pd.DataFrame, repo_id: str) -> tuple[str | None, str | None]:
+    """The auto-selected ``model_ref`` Ollama can pull, or ``None`` and the real reason."""
     try:
-        row = select_row(models, repo_id=repo_id, quantization=quantization)
-        return row, None if quantization else str(row["model_ref"])
+        return str(select_row(models, repo_id=repo_id)["model_ref"]), None
+    except SplitOnlyError:
+        return None, "every quant is split into shards; Ollama cannot pull split GGUF files"
+    except SelectionError as exc:
+        return None, exc.message
+
+
+def _pick(models: pd.DataFrame, repo_id: str, quantization: str | None) -> Any:
+    """The row the header is read from: the asked quant (pullable or split), else the
+    recommendation, else the smallest file (a split-only repo still has a header)."""
+    try:
+        return select_row(models, repo_id=repo_id, quantization=quantization)
+    except SplitOnlyError:
+        if quantization is None:
+            return models.iloc[0]
+        # the asked quant exists but is split: its first shard still has the header
+        hits = models[models["quantization"].astype(str).str.lower() == quantization.lower()]
+        if hits.empty:
+            raise
+        return hits.iloc[0]
     except SelectionError:
         if quantization is not None or models.empty:
             raise
-    # split-only repos: no recommendation, but the smallest file still has a header
-    return models.iloc[0], None
+    return models.iloc[0]
 
 
 def gather(
@@ -55,7 +76,16 @@ def gather(
         "largest_gb": plain(models["size_gb"].max()),
         "pullable": int(models["ollama_pullable"].sum()),
     }
-    row, out["recommended"] = _pick(df, repo_id, quantization)
+    out["recommended"], out["recommended_reason"] = _recommend(models, repo_id)
+    row = _pick(models, repo_id, quantization)
+    if quantization is not None:
+        out["selected"] = {
+            "quant": quantization,
+            "quantization": plain(row["quantization"]),
+            "model_ref": plain(row["model_ref"]) if bool(row["ollama_pullable"]) else None,
+            "pullable": bool(row["ollama_pullable"]),
+            "shards": int(row["shards"]),
+        }
     out["file"] = str(row["filename"])
     try:
         meta = hub.gguf_metadata(repo_id, str(row["filename"]))
@@ -95,10 +125,20 @@ def render(data: dict[str, Any]) -> str:
             f"  GGUF: {files['groups']} files/groups, {files['smallest_gb']:.2f}-"
             f"{files['largest_gb']:.2f} GB, {files['pullable']} pullable by Ollama"
         )
+    selected = data.get("selected")
+    if selected:
+        name = selected["quantization"] or selected["quant"]
+        lines.append(
+            f"  --quant {selected['quant']}: {selected['model_ref']}"
+            if selected["model_ref"]
+            else f"  --quant {selected['quant']}: {name} is split into {selected['shards']} "
+            "files; Ollama cannot pull it"
+        )
     if data.get("recommended"):
         lines.append(f"  recommended: {data['recommended']}")
     elif files:
-        lines.append("  recommended: none (every quant is split; Ollama cannot pull it)")
+        reason = data.get("recommended_reason") or "nothing Ollama can pull"
+        lines.append(f"  recommended: none ({reason})")
     if data.get("gguf_error"):
         lines.append(f"GGUF header: not available ({data['gguf_error']})")
         return "\n".join(lines)

@@ -20,6 +20,7 @@ from hfollama_widgets.cli.common import (
     EXIT_CODES_HELP,
     EXIT_INTERRUPTED,
     GlobalOptions,
+    PositiveFloat,
     emit_frame,
     exit_code_for,
     format_option,
@@ -46,6 +47,7 @@ Environment:
   OLLAMA_HOST  Ollama server (default http://127.0.0.1:11434)
   HF_ENDPOINT  Hugging Face Hub (default https://huggingface.co)
   HF_TOKEN     token for gated/private repos (never printed)
+  HFOLLAMA_TIMEOUT  seconds to wait for Ollama and the Hub (as --timeout)
 
 \b
 {EXIT_CODES_HELP}
@@ -94,11 +96,23 @@ def _check_host(ctx: click.Context, param: click.Parameter, value: str | None) -
     metavar="URL",
     help="Hugging Face Hub endpoint [env: HF_ENDPOINT].",
 )
+@click.option(
+    "--timeout",
+    type=PositiveFloat(),
+    envvar="HFOLLAMA_TIMEOUT",
+    metavar="SECONDS",
+    help="Give up on Ollama or the Hub when an answer (or a pause mid-stream) takes longer "
+    "[env: HFOLLAMA_TIMEOUT].",
+)
 @click.version_option(__version__, prog_name="hfollama")
 @click.pass_context
-def cli(ctx: click.Context, host: str | None, hf_endpoint: str | None) -> None:
+def cli(
+    ctx: click.Context, host: str | None, hf_endpoint: str | None, timeout: float | None
+) -> None:
     """Explore, pull and chat with Hugging Face GGUF models through Ollama."""
-    ctx.obj = GlobalOptions(host=host, hf_endpoint=hf_endpoint.rstrip("/") if hf_endpoint else None)
+    ctx.obj = GlobalOptions(
+        host=host, hf_endpoint=hf_endpoint.rstrip("/") if hf_endpoint else None, timeout=timeout
+    )
 
 
 def _repo_id(text: str) -> str:
@@ -114,7 +128,7 @@ def _repo_id(text: str) -> str:
 
 @cli.command("ls")
 @click.argument("repo")
-@click.option("--max-size-gb", type=click.FloatRange(min=0), help="Only files up to N GB (1e9).")
+@click.option("--max-size-gb", type=PositiveFloat(), help="Only files up to N GB (1e9).")
 @click.option(
     "--all", "sidecars", is_flag=True, help="Also list sidecar files (mmproj, imatrix, mtp)."
 )
@@ -204,7 +218,7 @@ def info(
 @cli.command()
 @click.argument("model", metavar="REPO_OR_REF")
 @click.option("--quant", "-q", help="Quantization (e.g. Q4_K_M); default: auto-selected.")
-@click.option("--max-size-gb", type=click.FloatRange(min=0), help="Auto-select within N GB.")
+@click.option("--max-size-gb", type=PositiveFloat(), help="Auto-select within N GB.")
 @pass_options
 def pull(services: GlobalOptions, model: str, quant: str | None, max_size_gb: float | None) -> None:
     """Pull a Hub GGUF repo (or any Ollama model) into Ollama, with a progress bar.
@@ -232,7 +246,7 @@ def pull(services: GlobalOptions, model: str, quant: str | None, max_size_gb: fl
 )
 @click.option("--system", "-s", help="System prompt.")
 @click.option("--think/--no-think", default=None, help="Ask for (or turn off) reasoning.")
-@click.option("--temperature", type=click.FloatRange(min=0), help="Sampling temperature.")
+@click.option("--temperature", type=PositiveFloat(minimum=0), help="Sampling temperature.")
 @click.option("--no-pull", is_flag=True, help="Fail instead of pulling a missing Hub model.")
 @pass_options
 def chat(
@@ -259,7 +273,9 @@ def chat(
         options["think"] = think
     if temperature is not None:
         options["options"] = {"temperature": temperature}
-    run_repl(client, name, system=system, options=options)
+    failure = run_repl(client, name, system=system, options=options)
+    if failure is not None:  # the session ended on a failed reply (already reported)
+        sys.exit(exit_code_for(failure))
 
 
 # --- stand-ins / demo ---------------------------------------------------------------------
@@ -268,8 +284,8 @@ def chat(
 @cli.command("fake-servers")
 @click.option("--hub-port", type=click.IntRange(0, 65535), default=0, help="0: a free port.")
 @click.option("--ollama-port", type=click.IntRange(0, 65535), default=0, help="0: a free port.")
-@click.option("--pull-speed", type=click.FloatRange(min=1), default=2e8, help="Bytes/s.")
-@click.option("--token-rate", type=click.FloatRange(min=1), default=60.0, help="Tokens/s.")
+@click.option("--pull-speed", type=PositiveFloat(minimum=1), default=2e8, help="Bytes/s.")
+@click.option("--token-rate", type=PositiveFloat(minimum=1), default=60.0, help="Tokens/s.")
 def fake_servers(hub_port: int, ollama_port: int, pull_speed: float, token_rate: float) -> None:
     """Run the local Hub and Ollama stand-ins on 127.0.0.1 until Ctrl-C.
 

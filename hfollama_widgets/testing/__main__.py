@@ -7,9 +7,10 @@ until Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Sequence
 
-from hfollama_widgets.testing.stand_ins import DEMO_PULL_SPEED, serve_stand_ins
+from hfollama_widgets.testing.stand_ins import DEMO_PULL_SPEED, StandInPortError, serve_stand_ins
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -26,13 +27,18 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--token-rate", type=float, default=60.0, help="reply tokens/s")
     args = parser.parse_args(argv)
-    serve_stand_ins(
-        hub_port=args.hub_port,
-        ollama_port=args.ollama_port,
-        pull_speed=args.pull_speed,
-        token_rate=args.token_rate,
-        say=lambda line: print(line, flush=True),
-    )
+    try:
+        serve_stand_ins(
+            hub_port=args.hub_port,
+            ollama_port=args.ollama_port,
+            pull_speed=args.pull_speed,
+            token_rate=args.token_rate,
+            say=lambda line: print(line, flush=True),
+        )
+    except StandInPortError as exc:  # a busy port: two lines, no traceback
+        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"  fix: {exc.fix}", file=sys.stderr)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

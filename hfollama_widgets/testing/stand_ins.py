@@ -10,16 +10,34 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from hfollama_widgets.errors import HFOllamaError
 from hfollama_widgets.testing.catalogue import load_catalogue
 
 if TYPE_CHECKING:
     from hfollama_widgets.testing.fake_hub import FakeHub
     from hfollama_widgets.testing.fake_ollama import FakeOllama
 
-__all__ = ["DEMO_PULL_SPEED", "StandIns", "serve_stand_ins"]
+__all__ = ["DEMO_PULL_SPEED", "StandInPortError", "StandIns", "serve_stand_ins"]
 
 #: Simulated pull speed of the demo's stand-in Ollama (bytes/s): a 0.8 GB pull takes ~4 s.
 DEMO_PULL_SPEED = 2e8
+
+
+class StandInPortError(HFOllamaError, OSError):
+    """A stand-in could not listen on the port asked for (in use, or not allowed)."""
+
+
+def _port_error(which: str, option: str, port: int, exc: OSError) -> StandInPortError:
+    """The bind failure of one stand-in, naming the port and the option that picks it.
+
+    >>> _port_error("FakeHub", "--hub-port", 8080, OSError(98, "Address already in use")).message
+    'FakeHub cannot listen on 127.0.0.1:8080: Address already in use.'
+    """
+    reason = exc.strerror or str(exc)
+    return StandInPortError(
+        f"{which} cannot listen on 127.0.0.1:{port}: {reason}.",
+        fix=f"Stop what uses port {port}, or pick another with {option} PORT (0: a free port).",
+    )
 
 
 class StandIns:
@@ -50,7 +68,10 @@ class StandIns:
         from hfollama_widgets.testing.fake_ollama import FakeOllama
 
         if self.hub is None:
-            self.hub = FakeHub(port=self.hub_port).start()
+            try:
+                self.hub = FakeHub(port=self.hub_port).start()
+            except OSError as exc:
+                raise _port_error("FakeHub", "--hub-port", self.hub_port, exc) from None
         if self.ollama is None:
             try:
                 self.ollama = FakeOllama(
@@ -59,6 +80,9 @@ class StandIns:
                     pull_speed=self.pull_speed,
                     token_rate=self.token_rate,
                 ).start()
+            except OSError as exc:
+                self.stop()
+                raise _port_error("FakeOllama", "--ollama-port", self.ollama_port, exc) from None
             except BaseException:
                 self.stop()
                 raise

@@ -90,6 +90,12 @@ class ReplyRun(Job):
         #: wall-clock times (``time.time()``): request sent, first token received
         self.started_at: float | None = None
         self.first_token_at: float | None = None
+        #: True once Ollama answered (the stream is attached, so a Stop closes it at once);
+        #: before that the request waits for the model to load and cannot be interrupted
+        self.responded = False
+        #: set by the widget when a Stop came before Ollama answered: the reply was ended
+        #: without this run, which is left to finish (or time out) on its own
+        self.abandoned = False
         self._throttle = Throttle(interval_s)
         self._flush_lock = threading.Lock()
         self._sent_content = 0
@@ -111,6 +117,7 @@ class ReplyRun(Job):
         )
         if not self.attach(stream):
             return
+        self.responded = True
         first = True
         for line in _iterate(stream):
             if self.stopped:

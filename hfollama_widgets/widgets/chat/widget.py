@@ -24,6 +24,9 @@ Design (why it does not flood the browser):
   Stop keeps the partial answer, marked ``stopped``.
 - A failed reply keeps the history and the partial answer, shows the error (message + fix), and
   Retry/Regenerate re-sends the last user turn.
+- Until Ollama answers (it may be loading the model) the page shows "Waiting for Ollama to load
+  the model" with the seconds elapsed. A Stop then ends the reply at once (marked ``stopped``);
+  the unanswered request is left to end on its own (an answer is dropped, a timeout ignored).
 """
 
 from __future__ import annotations
@@ -108,6 +111,8 @@ class ChatWidget(WidgetBase):
         # The current reply is the latest job; idle is that job being done, so a reply that
         # ends late never marks the next one idle (nor takes its Stop).
         self._jobs: Jobs[ReplyRun] = Jobs("ChatWidget")
+        self._ended: set[str] = set()  # ids of replies already put into the history
+        self._reply: dict[str, Any] | None = None  # the entry the current run fills
 
     # -- public API ---------------------------------------------------------------------------
 
@@ -132,7 +137,8 @@ class ChatWidget(WidgetBase):
     @property
     def is_streaming(self) -> bool:
         """True while a reply is being streamed."""
-        return self._jobs.busy
+        run = self._jobs.current
+        return self._jobs.busy and run is not None and not run.abandoned
 
     def send(self, content: str | Mapping[str, Any], buffers: Any = None) -> None:
         """Send a user message and stream the reply in the background (returns at once).
@@ -174,9 +180,15 @@ class ChatWidget(WidgetBase):
 
     def stop(self) -> None:
         """Stop the reply being streamed (if any); its partial text stays, marked ``stopped``."""
-        run = self._jobs.current
-        if run is not None:
-            run.stop()
+        run, reply = self._jobs.current, self._reply
+        if run is None:
+            return
+        run.stop()
+        if not run.responded and not run.done.is_set() and reply is not None:
+            # still waiting for Ollama's answer: the blocked request cannot be closed, so the
+            # reply ends now and the run is abandoned (see the module docstring)
+            run.abandoned = True
+            self._reply_ended(run, reply)
 
     def clear(self) -> None:
         """Stop any reply and empty the conversation (system prompt and options are kept)."""
@@ -192,7 +204,7 @@ class ChatWidget(WidgetBase):
         Raises ``TimeoutError`` if the reply is still streaming after ``timeout`` seconds.
         """
         run = self._jobs.current
-        if run is not None and not run.wait(timeout):
+        if run is not None and not run.abandoned and not run.wait(timeout):
             raise TimeoutError(f"The reply is still streaming after {timeout} s.")
         return dict(self.history[-1]) if self.history else None
 
@@ -226,10 +238,16 @@ class ChatWidget(WidgetBase):
         with self.hold_sync():
             self._clear_error()
             self.streaming = reply["id"]
+        self._reply = reply
         self._jobs.start(run)
 
     def _reply_ended(self, run: ReplyRun, reply: dict[str, Any]) -> None:
-        """In the reply's thread, before it counts as done: the reply goes into the history."""
+        """In the reply's thread, before it counts as done (or at a Stop before Ollama answered):
+        the reply goes into the history, once."""
+        with self._lock:
+            if reply["id"] in self._ended:
+                return  # an abandoned run ending late
+            self._ended.add(reply["id"])
         try:
             reply.update(content=run.content, thinking=run.thinking, stopped=run.stopped)
             if run.final is not None:
@@ -242,7 +260,8 @@ class ChatWidget(WidgetBase):
                 self.history = [*self.history, reply]
                 if run.error is not None:
                     self._show_error(run.error)
-                self.streaming = ""
+                if self.streaming == reply["id"]:
+                    self.streaming = ""
         except BaseException as exc:  # never leave the widget stuck in "streaming"
             with self._lock, self.hold_sync():
                 self.error = error_dict(exc)
