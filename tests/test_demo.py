@@ -224,6 +224,13 @@ def test_demo_launches_jupyterlab_with_the_stand_ins(tmp_path: Path) -> None:
         assert httpx.get(f"{base}/api/status").status_code == 403  # the token is required
         nb = httpx.get(f"{base}/api/contents/quickstart.ipynb", headers=headers).json()
         assert nb["type"] == "notebook"
+        # a copy in the working folder, never the notebooks the checkout tracks
+        assert (tmp_path / "hfollama-notebooks" / "quickstart.ipynb").is_file()
+        assert f"notebook {tmp_path / 'hfollama-notebooks' / 'quickstart.ipynb'}" in out
+        # no "get notified about official Jupyter news?" toast: a default for this server only
+        notification = "@jupyterlab/apputils-extension:notification"
+        setting = httpx.get(f"{base}/lab/api/settings/{notification}", headers=headers).json()
+        assert setting["schema"]["properties"]["fetchNews"]["default"] == "false", setting
         specs = httpx.get(f"{base}/api/kernelspecs", headers=headers).json()
         argv0 = specs["kernelspecs"]["python3"]["spec"]["argv"][0]
         assert argv0 == sys.executable  # the kernel runs this venv

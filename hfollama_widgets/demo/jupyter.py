@@ -47,9 +47,9 @@ WORK_FOLDER = "hfollama-notebooks"
 def find_notebook(path: str | os.PathLike[str] | None = None, *, cwd: Path | None = None) -> Path:
     """The notebook the demo opens.
 
-    ``path`` if given; else ``notebooks/quickstart.ipynb`` of the source checkout this package
-    runs from; else the notebooks shipped inside the package, copied (never overwriting) to
-    ``./hfollama-notebooks/`` so they can be edited.
+    ``path`` if given; else a copy of the notebooks (those of the source checkout this package
+    runs from, else those shipped inside it) in ``./hfollama-notebooks/``, made once and never
+    overwritten, so they can be edited without touching the originals.
     """
     if path is not None:
         chosen = Path(path).expanduser().resolve()
@@ -59,17 +59,16 @@ def find_notebook(path: str | os.PathLike[str] | None = None, *, cwd: Path | Non
                 fix="Pass the path of an .ipynb file to --notebook.",
             )
         return chosen
-    clone = _PACKAGE.parent / "notebooks" / "quickstart.ipynb"
-    if clone.is_file():
-        return clone
-    shipped = _PACKAGE / "notebooks"
-    if (shipped / "quickstart.ipynb").is_file():
-        target = (cwd or Path.cwd()) / WORK_FOLDER
-        target.mkdir(parents=True, exist_ok=True)
-        for source in sorted(shipped.glob("*.ipynb")):
-            if not (target / source.name).exists():
-                shutil.copy2(source, target / source.name)
-        return target / "quickstart.ipynb"
+    # Always a copy: running and saving the demo never touches the notebooks a source checkout
+    # tracks (git status stays clean; /hfollama-notebooks/ is git-ignored) or the installed ones.
+    for source_dir in (_PACKAGE.parent / "notebooks", _PACKAGE / "notebooks"):
+        if (source_dir / "quickstart.ipynb").is_file():
+            target = (cwd or Path.cwd()) / WORK_FOLDER
+            target.mkdir(parents=True, exist_ok=True)
+            for source in sorted(source_dir.glob("*.ipynb")):
+                if not (target / source.name).exists():  # never overwrite the user's edits
+                    shutil.copy2(source, target / source.name)
+            return target / "quickstart.ipynb"
     raise HFOllamaError(
         "The demo notebooks were not found next to the package.",
         fix="Run `hfollama demo` from a clone of the repository, or pass --notebook PATH.",
@@ -82,6 +81,36 @@ def _require_jupyterlab() -> None:
             f"JupyterLab is not installed in this Python ({sys.executable}).",
             fix="Install it with: pip install 'hfollama-widgets[demo]' (or run `make demo`).",
         )
+
+
+#: Server settings of the demo's JupyterLab: no news feed, no update check.
+QUIET_LAB_ARGS = (
+    "--LabApp.news_url=None",
+    "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+)
+#: Default settings layered under the user's own: no "get notified about Jupyter news?" toast.
+QUIET_LAB_DEFAULTS = {
+    "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False}
+}
+
+
+def quiet_lab_defaults(config_dir: Path) -> Path:
+    """Write ``labconfig/default_setting_overrides.json`` (read by jupyterlab_server from every
+    dir of ``JUPYTER_CONFIG_PATH``: ``settings_utils.get_overrides``) under ``config_dir``, for
+    one server only: the user's own settings and config are left alone and still win.
+
+    >>> import json, tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = quiet_lab_defaults(Path(tmp)) / "labconfig" / "default_setting_overrides.json"
+    ...     json.loads(path.read_text())["@jupyterlab/apputils-extension:notification"]["fetchNews"]
+    'false'
+    """
+    labconfig = config_dir / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "default_setting_overrides.json").write_text(
+        json.dumps(QUIET_LAB_DEFAULTS, indent=1), encoding="utf-8"
+    )
+    return config_dir
 
 
 def write_kernelspec(jupyter_path: Path, *, debugger: bool = True) -> Path:
@@ -234,6 +263,9 @@ def start_jupyter(
         port = 8888 if port_is_free(8888) else free_port()
     tmp = tempfile.TemporaryDirectory(prefix="hfollama-demo-")
     env = {k: v for k, v in env.items() if k != "JUPYTER_TOKEN"}
+    env["JUPYTER_CONFIG_PATH"] = os.pathsep.join(
+        p for p in (str(quiet_lab_defaults(Path(tmp.name))), env.get("JUPYTER_CONFIG_PATH")) if p
+    )
     lab = launch_jupyter(
         notebook.parent,
         env,
@@ -241,6 +273,7 @@ def start_jupyter(
         token=token or secrets.token_hex(24),
         work_dir=Path(tmp.name),
         default_url=f"/lab/tree/{urllib.parse.quote(notebook.name)}",
+        extra_args=QUIET_LAB_ARGS,
     )
     lab.notebook, lab._tmp = notebook, tmp
     return lab
@@ -324,5 +357,4 @@ def print_dry_run(
 
 
 def _dry_notebook() -> str:
-    clone = _PACKAGE.parent / "notebooks" / "quickstart.ipynb"
-    return str(clone) if clone.is_file() else "hfollama-notebooks/quickstart.ipynb (a copy)"
+    return f"{WORK_FOLDER}/quickstart.ipynb (a copy of the notebooks)"
