@@ -2,6 +2,7 @@
 // Every Hub-provided string (repo ids, file names, quant labels) goes through textContent (h()).
 import "./browser.css";
 import { bodyRow, headRow } from "./_browser_table.js";
+import { embedChildren } from "./_embedded.js";
 import { button, h, renderError } from "./_shared.js";
 import { filterRows, formatCount, formatParams, formatTokens, sortRows } from "./_table.js";
 
@@ -21,7 +22,10 @@ function debounce(fn, ms) {
 
 function render({ model, el }) {
   const root = h("div", { className: "hfw-root hfw-browser", dataset: { testid: "gguf-browser" } });
-  el.appendChild(root);
+  // what Pull and Chat open (PullProgress, ChatWidget views), under the browser (_embedded.js)
+  const panel = h("div", { className: "hfw-browser-panel", dataset: { testid: "browser-panel" } });
+  el.append(root, panel);
+  const closeChildren = embedChildren(model, panel);
 
   // --- repo box + search ---
   const repoInput = h("input", {
@@ -312,6 +316,7 @@ function render({ model, el }) {
   renderAll();
 
   return () => {
+    closeChildren();
     saveText.cancel();
     for (const [name, fn] of Object.entries(handlers)) model.off(name, fn);
   };

@@ -313,9 +313,14 @@ def test_pull_then_chat_from_the_table(hub: Any, client: Any, fake_ollama: Any) 
     assert ref is not None
     _msg(browser, {"type": "pull", "ref": ref})
     pull = browser.pull_widgets[ref]
-    assert browser.panel.children == (pull,)
+    assert browser.panel.children == ()  # shown inside the browser's own view instead
     assert pull.wait(timeout=60)["status"] == "success"
     _until(lambda: browser.pulls.get(ref) == "success")
+    # the pull's synced state is relayed into the browser's children
+    _until(lambda: browser.children[f"pull:{ref}"]["state"]["state"] == "success")
+    entry = browser.children[f"pull:{ref}"]
+    assert entry["kind"] == "pull" and entry["ref"] == ref
+    assert entry["state"]["model"] == ref and entry["state"]["progress"] == pull.progress
     row = next(r for r in browser.rows if r["ref"] == ref)
     assert row["local"] is True
     # and the server really has it
@@ -324,8 +329,10 @@ def test_pull_then_chat_from_the_table(hub: Any, client: Any, fake_ollama: Any) 
     _msg(browser, {"type": "chat", "ref": ref})
     chat = browser.chat_widgets[ref]
     assert type(chat).__name__ == "ChatWidget"
-    assert browser.panel.children == (pull, chat)
+    assert browser.panel.children == ()
     assert chat.model == ref
+    assert list(browser.children) == [f"pull:{ref}", f"chat:{ref}"]
+    assert browser.children[f"chat:{ref}"]["state"]["history"] == []
 
 
 def test_pull_without_client_explains_the_fix(hub: Any) -> None:
@@ -391,9 +398,8 @@ def test_repr_and_display_bundle(hub: Any) -> None:
     assert LLAMA in text and "files" in text
     data, _meta = browser._repr_mimebundle_()
     assert data["text/plain"] == text
-    box = browser._container()
-    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == box.model_id
-    assert box.children == (browser, browser.panel)
+    # just the browser: Pull / Chat open inside its own view (no ipywidgets container)
+    assert data["application/vnd.jupyter.widget-view+json"]["model_id"] == browser.model_id
 
 
 def test_xss_names_are_kept_verbatim_as_data(hub: Any) -> None:

@@ -116,9 +116,34 @@ class WidgetBase(anywidget.AnyWidget):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._message_relays: list[Callable[[Any], None]] = []
         self.on_msg(self._on_front_end_msg)
 
+    def send(self, content: Any, buffers: Any = None) -> None:
+        """Send a custom message to the front end, and to every :meth:`relay_messages` hook."""
+        for relay in list(self._message_relays):
+            relay(content)
+        super().send(content, buffers)
+
+    def relay_messages(self, relay: Callable[[Any], None]) -> None:
+        """Also hand each custom message this widget sends to ``relay`` (a widget that shows
+        this one inside its own view passes them on to its front end)."""
+        self._message_relays.append(relay)
+
+    def synced_names(self) -> list[str]:
+        """The synced traits this widget adds to anywidget's (what its front end reads): not
+        ``_esm``, ``_css`` and the other private ones, nor ``layout`` & co."""
+        base = set(anywidget.AnyWidget.class_trait_names(sync=True))
+        names = self.trait_names(sync=True)
+        return sorted(n for n in names if n not in base and not n.startswith("_"))
+
     def _on_front_end_msg(self, _widget: object, content: Any, _buffers: object) -> None:
+        self.handle_front_end(content)
+
+    def handle_front_end(self, content: Any) -> None:
+        """Do what a front-end message asks (:attr:`front_end_actions`); others are ignored.
+
+        Public so that a message from a view embedded in another widget reaches this one."""
         call = front_end_call(self.front_end_actions, content)
         if call is None:
             return  # not a message of ours: ignored

@@ -6,6 +6,7 @@ The stand-ins run in the test process; notebook cells connect to their URLs.
 from __future__ import annotations
 
 import ast
+import re
 from typing import Any
 
 import pytest
@@ -179,17 +180,36 @@ def test_in_ollama_marker_pull_then_chat(
     trow = root.locator(f'[data-testid="row"][data-ref="{target}"]')
     trow.get_by_test_id("pull-button").click()
     out = nb.output(1)
-    progress = out.get_by_test_id("pull-progress")
+    # what Pull / Chat open is drawn inside the browser's own view (no ipywidgets container)
+    assert out.locator(".widget-vbox").count() == 0
+    panel = out.get_by_test_id("browser-panel")
+    progress = panel.get_by_test_id("pull-progress")
     progress.wait_for(state="visible")
     nb.screenshot(f"browser-pulling-{ui}", out)
-    out.locator('[data-testid="pull-progress"][data-state="success"]').wait_for(timeout=60_000)
+    panel.locator('[data-testid="pull-progress"][data-state="success"]').wait_for(timeout=60_000)
     nb.eval_until(f"b.pulls.get({target!r})", "'success'")
     trow.get_by_test_id("badge-local").wait_for()
     trow.get_by_test_id("chat-button").click()
-    chat = out.get_by_test_id("chat")
+    chat = panel.get_by_test_id("chat")
     chat.wait_for(state="visible")
     nb.eval_until(f"b.chat_widgets[{target!r}].model", repr(target))
     nb.screenshot(f"browser-pull-chat-{ui}", out)
+    # a reply streams into the embedded chat (deltas relayed through the browser's messages)
+    fake_ollama.token_rate = 1  # crawls: the live reply is seen before it ends
+    box = chat.get_by_test_id("input")
+    box.fill("Hello there")
+    box.press("Enter")
+    chat.locator('[data-role="user"]').filter(has_text="Hello there").wait_for()
+    live = chat.locator('[data-testid="message"][data-role="assistant"][data-state="streaming"]')
+    live.get_by_test_id("content").filter(has_text=re.compile(r"\S")).wait_for(timeout=30_000)
+    assert chat.get_by_test_id("stop").is_visible()
+    fake_ollama.token_rate = 5000
+    done = chat.locator('[data-testid="message"][data-role="assistant"][data-state="done"]')
+    done.wait_for(timeout=30_000)
+    reply = done.get_by_test_id("content").inner_text().strip()
+    assert reply
+    nb.eval_until(f"len(b.chat_widgets[{target!r}].history)", "2")
+    assert chat.get_by_test_id("send").is_visible()
     chat.scroll_into_view_if_needed()
     nb.screenshot(f"browser-chat-{ui}", chat)
     nb.assert_no_errors()

@@ -8,9 +8,10 @@ Example (against the real Hub and Ollama)::
     browser                                   # renders the table
     browser.observe(lambda change: print(change["new"]), "selected")
 
-The widget and the panel under it (where PullProgress and ChatWidget appear) are shown together
-as ``ipywidgets.VBox([browser, browser.panel])``: standard ipywidgets containers, which work the
-same in JupyterLab 4, Notebook 7, VS Code and nbconvert/voila.
+What Pull and Chat open (a PullProgress, a ChatWidget) appears inside the browser's own view,
+under the table: their state is relayed through the browser's ``children`` trait and their
+messages through the browser's own, so any anywidget front end (JupyterLab, Notebook 7, VS Code,
+marimo) shows them, with no ipywidgets container.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-import ipywidgets
 import pandas as pd
 import traitlets
 from anywidget._util import repr_mimebundle
@@ -46,6 +46,8 @@ from hfollama_widgets.widgets.browser.loading import (
 from hfollama_widgets.widgets.browser.table import filter_listing, table_rows
 
 if TYPE_CHECKING:
+    import ipywidgets
+
     from hfollama_widgets.hardware import Hardware
     from hfollama_widgets.widgets.browser.fit import FitState
     from hfollama_widgets.widgets.chat import ChatWidget
@@ -105,6 +107,7 @@ class GGUFBrowser(WidgetBase):
     pulls = traitlets.Dict().tag(sync=True)  # model ref -> PullProgress state
     context_length = CheckedNumber(positive_int).tag(sync=True)  # for the fit columns
     fit = traitlets.Dict().tag(sync=True)  # FitState.describe() | {"available": False, "note"}
+    children = traitlets.Dict().tag(sync=True)  # id -> {"kind", "ref", "state"}: ModelPanel
 
     def __init__(
         self,
@@ -130,8 +133,12 @@ class GGUFBrowser(WidgetBase):
         self._access_note = ""  # "gated repo: accept the terms" (part of ``note``)
         self._lock = threading.Lock()
         self._jobs: Jobs[Job] = Jobs("GGUFBrowser")
-        self._models = ModelPanel(client, self._on_pull_state)
-        self._box: ipywidgets.VBox | None = None
+        self._models = ModelPanel(
+            client,
+            self._on_pull_state,
+            on_children=lambda kids: setattr(self, "children", kids),
+            send=lambda msg: self.send(msg),
+        )
         self.observe(self._on_max_size, names="max_size_gb")
         self.observe(self._on_context_length, names="context_length")
         if repo_id:
@@ -153,7 +160,8 @@ class GGUFBrowser(WidgetBase):
 
     @property
     def panel(self) -> ipywidgets.VBox:
-        """The box under the browser where its PullProgress and ChatWidget widgets appear."""
+        """An empty ``ipywidgets.VBox``, kept for compatibility: PullProgress and ChatWidget
+        now appear inside the browser's own view (see :attr:`children`)."""
         return self._models.box
 
     @property
@@ -263,14 +271,13 @@ class GGUFBrowser(WidgetBase):
     def _text_repr(self) -> str:
         return text_summary(self.repo_id, self.status, len(self.rows), self.selected)
 
-    def _container(self) -> ipywidgets.VBox:
-        if self._box is None:
-            self._box = ipywidgets.VBox([self, self.panel])
-        return self._box
-
     def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        # Show the browser with its panel (PullProgress / ChatWidget) under it.
-        return repr_mimebundle(model_id=self._container().model_id, repr_text=self._text_repr())
+        # Just the browser: what Pull and Chat open is drawn inside its own view.
+        return repr_mimebundle(model_id=self.model_id, repr_text=self._text_repr())
+
+    def handle_front_end(self, content: Any) -> None:
+        if not self._models.from_front_end(content):  # else from a PullProgress / ChatWidget
+            super().handle_front_end(content)
 
     # --- background work ----------------------------------------------------------------
 
@@ -389,8 +396,6 @@ class GGUFBrowser(WidgetBase):
             self._rebuild_rows()
 
     def close(self) -> None:
-        """Close the widget, its panel and the container it is displayed in."""
-        if self._box is not None:
-            self._box.close()
+        """Close the widget and its (empty) panel."""
         self._models.close()
         super().close()

@@ -1,0 +1,94 @@
+"""GGUFBrowser shows what Pull and Chat open inside its own view: the children's state and
+messages relayed through the browser (issue 14), against FakeHub / FakeOllama."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+import hfollama_widgets as hfw
+from hfollama_widgets.widgets.browser import GGUFBrowser
+
+LLAMA = "bartowski/Llama-3.2-1B-Instruct-GGUF"
+
+
+@pytest.fixture()
+def hub(fake_hub: Any) -> Any:
+    return hfw.Hub(endpoint=fake_hub.url)
+
+
+@pytest.fixture()
+def client(fake_ollama: Any) -> Any:
+    return hfw.Client(fake_ollama.url)
+
+
+def _until(check: Callable[[], bool], timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.02)
+
+
+def _msg(browser: GGUFBrowser, content: dict[str, Any]) -> None:
+    """Deliver a front-end custom message like the comm does."""
+    browser._handle_custom_msg(content, [])
+
+
+def _browser(hub: Any, client: Any) -> GGUFBrowser:
+    return GGUFBrowser(LLAMA, hub=hub, client=client, hardware=False).wait()
+
+
+def test_pull_state_is_relayed_into_children(hub: Any, client: Any, fake_ollama: Any) -> None:
+    fake_ollama.pull_speed = 2e9
+    browser = _browser(hub, client)
+    sent: list[Any] = []
+    browser.send = sent.append  # type: ignore[method-assign]  # what goes to the page
+    ref = browser.recommended
+    assert ref is not None
+    _msg(browser, {"type": "pull", "ref": ref})
+    pull = browser.pull_widgets[ref]
+    pid = f"pull:{ref}"
+    assert browser.children[pid]["kind"] == "pull"
+    assert pull.wait(timeout=60)["status"] == "success"
+    _until(lambda: browser.children[pid]["state"]["state"] == "success")
+    state = browser.children[pid]["state"]
+    assert set(state) == set(pull.synced_names())  # the child's own traits, not anywidget's
+    assert "_esm" not in state and "layout" not in state
+    assert state["progress"] == pull.progress and state["error"] is None
+    # the embedded view's Retry / Cancel reach the PullProgress through the browser
+    _msg(browser, {"type": "child_msg", "id": pid, "content": {"type": "cancel"}})
+    assert browser.error is None and pull.error is None
+
+
+def test_embedded_chat_relays_messages_both_ways(hub: Any, client: Any, fake_ollama: Any) -> None:
+    fake_ollama.pull_speed = 2e9
+    browser = _browser(hub, client)
+    ref = browser.recommended
+    assert ref is not None
+    browser.pull(ref).wait(timeout=60)
+    chat = browser.chat(ref)
+    sent: list[Any] = []
+    browser.send = sent.append  # type: ignore[method-assign]  # what goes to the page
+    cid = f"chat:{ref}"
+    # the embedded view's settings and Send come back through the browser
+    _msg(browser, {"type": "child_set", "id": cid, "state": {"system": "Be brief.", "x": 1}})
+    assert chat.system == "Be brief."
+    assert browser.children[cid]["state"]["system"] == "Be brief."
+    _msg(browser, {"type": "child_msg", "id": cid, "content": {"type": "send", "text": "Hi"}})
+    chat.wait(timeout=60)
+    history = browser.children[cid]["state"]["history"]
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert history[-1]["content"] and browser.children[cid]["state"]["streaming"] == ""
+    deltas = [m["msg"] for m in sent if m.get("type") == "child" and m.get("id") == cid]
+    assert deltas and all(d["type"] == "delta" for d in deltas)
+    text = ""
+    for d in deltas:
+        text = text[: d["content_at"]] + d["content"]
+    assert text == history[-1]["content"]
+    # unknown children and messages are ignored
+    _msg(browser, {"type": "child_msg", "id": "chat:nope", "content": {"type": "send"}})
+    assert browser.error is None
