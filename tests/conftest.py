@@ -6,6 +6,8 @@ Area-specific fixtures live in the test modules (or a sub-folder conftest) that 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,3 +28,36 @@ def fake_ollama(fake_hub: object) -> Iterator[object]:
 
     with FakeOllama(hub=fake_hub) as server:
         yield server
+
+
+#: Debian's Chromium (Playwright's own download does not work here) and its flags.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium_session() -> Iterator[Any]:
+    """One headless Chromium for every browser test (JupyterLab, Notebook 7, marimo): Playwright's
+    sync API allows one running instance per thread, so the suites share it."""
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: install it with `make setup` (apt-get install chromium)"
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()

@@ -63,7 +63,7 @@ from typing import Any
 
 import pytest
 
-from ._harness import CHROMIUM, CHROMIUM_ARGS, NotebookSession, write_notebook
+from ._harness import NotebookSession, write_notebook
 from ._server import JupyterServer
 
 _HERE = Path(__file__).resolve().parent
@@ -112,22 +112,9 @@ def jupyter_server(request: pytest.FixtureRequest) -> Iterator[JupyterServer]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """Headless Debian Chromium driven by Playwright (sync API)."""
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: install it with `make setup` (apt-get install chromium)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser(chromium_session: Any) -> Any:
+    """Headless Debian Chromium driven by Playwright (sync API), shared with tests/marimo."""
+    return chromium_session
 
 
 NotebookFactory = Callable[..., NotebookSession]

@@ -150,21 +150,9 @@ def marimo_server(stand_ins: tuple[Any, Any]) -> Iterator[MarimoServer]:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"{CHROMIUM} not found: install it with `make setup` (apt-get install chromium)"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
-        try:
-            yield browser
-        finally:
-            browser.close()
+def chromium(chromium_session: Any) -> Any:
+    """The session's Chromium (tests/conftest.py), shared with the JupyterLab tests."""
+    return chromium_session
 
 
 @pytest.fixture()
