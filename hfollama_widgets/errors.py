@@ -36,7 +36,8 @@ fix (``.fix``); ``str(error)`` joins both. Widgets show the two parts apart.
                 ├── ManifestNotFoundError            pull model manifest: file does not exist
                 ├── ShardedGGUFError                 the Hub refuses split GGUF to Ollama
                 ├── UnknownTagError                  the Hub has no such quant tag
-                ├── PrivateRepoAuthError             401: add Ollama's SSH key to the Hub
+                ├── PrivateRepoAuthError             401 / realm host: key + huggingface.co/ form
+                ├── NotGGUFRepoError                 the Hub: the repo holds no usable GGUF
                 └── IncompletePullError              stream ended without "success"
 
 Secrets never appear in messages: :func:`redact` is applied to every message, fix, ``str``,
@@ -65,6 +66,7 @@ __all__ = [
     "ModelNotFoundError",
     "NoGGUFFilesError",
     "NoQuantFitsError",
+    "NotGGUFRepoError",
     "NotOllamaError",
     "OllamaConnectionError",
     "OllamaError",
@@ -305,7 +307,18 @@ class UnknownTagError(PullError):
 
 
 class PrivateRepoAuthError(PullError):
-    """The Hub answered 401 to Ollama: add Ollama's public SSH key to your Hub account."""
+    """The Hub answered 401 to Ollama (private, gated or missing repo), or current Ollama refused
+    the Hub's auth challenge for an ``hf.co/`` name (realm host ``huggingface.co``): register
+    Ollama's public key on the Hub and pull with the ``huggingface.co/`` form.
+
+    ``retry_model`` is the same model in the ``huggingface.co/…`` form when that form would get
+    past the realm check (``None`` otherwise)."""
+
+    retry_model: str | None = None
+
+
+class NotGGUFRepoError(PullError):
+    """The Hub's ``Repository is not GGUF or is not compatible with llama.cpp``."""
 
 
 class IncompletePullError(PullError):

@@ -447,11 +447,23 @@ def test_registry_refusals_map_to_pull_errors(client: hfw.Client, stream: bool) 
     assert client.list() == {"models": []}
 
 
+PRIVATE = "example-org/Private-Model-GGUF:Q4_K_M"
+
+
 def test_private_repo_pulls_when_ollamas_key_is_registered(fake_hub: Any) -> None:
-    with FakeOllama(hub=fake_hub, hf_token="hf_fake_token_for_tests", pull_speed=1e12) as fake:
-        with hfw.Client(fake.url) as client:
-            assert client.pull("hf.co/example-org/Private-Model-GGUF:Q4_K_M")["status"] == "success"
+    # Old Ollama (< 0.14.3) follows hf.co's challenge to huggingface.co: hf.co/ works.
+    old = FakeOllama(hub=fake_hub, hf_token="hf_fake_token_for_tests", version="0.12.6")
+    with old as fake, hfw.Client(fake.url) as client:
+        assert client.pull(f"hf.co/{PRIVATE}")["status"] == "success"
         assert "hf_fake" not in repr(fake)
+    # Current Ollama refuses the realm host for hf.co/ even with the key; huggingface.co/ works.
+    with FakeOllama(hub=fake_hub, hf_token="hf_fake_token_for_tests") as fake:
+        with hfw.Client(fake.url) as client:
+            with pytest.raises(hfw.PrivateRepoAuthError) as err:
+                client.pull(f"hf.co/{PRIVATE}")
+            assert err.value.retry_model == f"huggingface.co/{PRIVATE}"
+            assert "does not match original host" in err.value.error
+            assert client.pull(f"huggingface.co/{PRIVATE}")["status"] == "success"
 
 
 def test_bad_requests_are_response_errors(client: hfw.Client, llama: str) -> None:

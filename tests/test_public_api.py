@@ -46,6 +46,7 @@ PUBLIC_NAMES = [
     "ModelNotFoundError",
     "ModelRef",
     "NoGGUFFilesError",
+    "NotGGUFRepoError",
     "NotOllamaError",
     "NoQuantFitsError",
     "OllamaConnectionError",

@@ -15,7 +15,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from hfollama_widgets.hf.resolve import as_ref, local_pick, resolve_ref, tag_of
+from hfollama_widgets.errors import PrivateRepoAuthError
+from hfollama_widgets.hf.resolve import as_ref, local_pick, realm_retry, resolve_ref, tag_of
 from hfollama_widgets.ollama import AsyncClient, AsyncStream
 from hfollama_widgets.refs import to_model_ref
 
@@ -93,7 +94,12 @@ async def apull(
 ) -> dict[str, Any] | AsyncStream:
     """Async :func:`pull` (no ``progress=``: iterate ``stream=True`` yourself)."""
     ref = await _aresolve(repo, quantization, hub, max_size_gb)
-    return await client.pull(ref, insecure=insecure, stream=stream)
+    if stream:
+        return await client.pull(ref, insecure=insecure, stream=True)
+    try:
+        return await client.pull(ref, insecure=insecure)
+    except PrivateRepoAuthError as err:  # Ollama >= 0.14.3 on hf.co/: retry as huggingface.co/
+        return await client.pull(realm_retry(err), insecure=insecure)
 
 
 @overload

@@ -17,12 +17,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from hfollama_widgets.checks import positive_number
-from hfollama_widgets.errors import InvalidModelRefError
+from hfollama_widgets.errors import InvalidModelRefError, PrivateRepoAuthError
 from hfollama_widgets.hub import Hub, default_hub
 from hfollama_widgets.refs import ModelRef, looks_like_hf_ref, parse_model_ref, to_model_ref
 from hfollama_widgets.repo_input import split_repo_input
 
-__all__ = ["as_ref", "local_pick", "resolve_ref", "tag_of"]
+__all__ = ["as_ref", "local_pick", "realm_retry", "resolve_ref", "tag_of"]
 
 _HOST = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?([^/]*)")
 
@@ -46,6 +46,21 @@ def as_ref(repo: str) -> str:
         name = "huggingface.co" if host and "huggingface" in host.group(1).lower() else "hf.co"
         return ModelRef(name, repo_id, tag).ref
     return text
+
+
+def realm_retry(err: PrivateRepoAuthError) -> str:
+    """The ``huggingface.co/…`` name to pull again after ``err``, or re-raise ``err``.
+
+    Why: Ollama >= 0.14.3 refuses an auth challenge whose realm host is not the requested host
+    (ollama/ollama server/auth.go:60, PR #13738), and hf.co's realm is
+    ``https://huggingface.co/v2/token`` (PR #16180, issue #15661); so a private or gated
+    ``hf.co/…`` pull always fails there, while the ``huggingface.co/…`` form (same registry,
+    hub-docs docs/hub/ollama.md) passes the check. Older Ollama never sends the realm error, so
+    it never retries. Refs stay ``hf.co/…`` by default: the form public repos are pulled as.
+    """
+    if err.retry_model is None:
+        raise err
+    return err.retry_model
 
 
 def tag_of(ref: str) -> str | None:

@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Literal, overload
 
-from hfollama_widgets.hf.resolve import as_ref, local_pick, resolve_ref, tag_of
+from hfollama_widgets.errors import PrivateRepoAuthError
+from hfollama_widgets.hf.resolve import as_ref, local_pick, realm_retry, resolve_ref, tag_of
 from hfollama_widgets.ollama import Client, Stream
 from hfollama_widgets.refs import to_model_ref
 from hfollama_widgets.terminal import pull_with_bar
@@ -70,9 +71,17 @@ def pull(
         # -> {'status': 'success'}
     """
     ref = resolve_ref(repo, quantization, hub=hub, max_size_gb=max_size_gb)
-    if progress:
-        return pull_with_bar(client, ref, insecure=insecure)
-    return client.pull(ref, insecure=insecure, stream=stream)
+    if stream:  # the caller reads the lines: a realm error arrives there (see PrivateRepoAuthError)
+        return client.pull(ref, insecure=insecure, stream=True)
+    try:
+        if progress:
+            return pull_with_bar(client, ref, insecure=insecure)
+        return client.pull(ref, insecure=insecure)
+    except PrivateRepoAuthError as err:
+        retry = realm_retry(err)  # Ollama >= 0.14.3 on hf.co/: retry as huggingface.co/
+        if progress:
+            return pull_with_bar(client, retry, insecure=insecure)
+        return client.pull(retry, insecure=insecure)
 
 
 @overload

@@ -15,14 +15,12 @@ Errors are raised ``from None``: no cause or context carries a request or its he
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 import httpx
 
 from hfollama_widgets.errors import (
     IncompletePullError,
-    ManifestNotFoundError,
     ModelNotFoundError,
     NotOllamaError,
     OllamaConnectionError,
@@ -31,14 +29,11 @@ from hfollama_widgets.errors import (
     OllamaResponseError,
     OllamaServerError,
     OllamaTimeoutError,
-    PrivateRepoAuthError,
-    PullError,
-    ShardedGGUFError,
     StreamError,
-    UnknownTagError,
     redact,
 )
 from hfollama_widgets.ollama._core import Call
+from hfollama_widgets.ollama._pull_errors import generic_pull_error, pull_line_error
 from hfollama_widgets.redaction import scrub_exception
 
 __all__ = [
@@ -48,18 +43,6 @@ __all__ = [
     "pull_line_error",
     "transport_error",
 ]
-
-
-_HF_REF = re.compile(r"^(?:https?://)?(?:hf\.co|huggingface\.co)/([^/:]+/[^/:]+)", re.IGNORECASE)
-_STATUS_401 = re.compile(r"(?<![\w.])401(?![\w.])")
-
-
-def _repo_hint(model: str | None) -> str:
-    """The HF repo id inside an ``hf.co/…`` name, else the name itself (for fix messages)."""
-    if not model:
-        return "<repo>"
-    match = _HF_REF.match(model)
-    return match.group(1) if match else model
 
 
 _NOT_JSON = object()
@@ -128,60 +111,6 @@ def not_ollama_error(
         f"{status}{got} ({_snippet(text)!r}).",
         fix=fix,
         status_code=status_code,
-    )
-
-
-def pull_line_error(call: Call, error: str, *, status_code: int = -1) -> PullError | None:
-    """The specific pull error for an error text, or ``None`` when the text is not a known one."""
-    model = call.model or "?"
-    repo = _repo_hint(call.model)
-    lowered = error.lower()
-    kw: dict[str, Any] = {"status_code": status_code, "error": error}
-    if "sharded gguf" in lowered:
-        return ShardedGGUFError(
-            f"The Hugging Face Hub refuses to serve {model} to Ollama: that quantization is a "
-            f"split (sharded) GGUF, which Ollama cannot pull yet ({error}).",
-            fix=f"Pick a single-file quantization: hfw.list_gguf_files({repo!r}) shows which "
-            "(column ollama_pullable), or download the shards and merge them with `ollama create`.",
-            **kw,
-        )
-    if "tag is not available" in lowered or "not a valid quantization" in lowered:
-        return UnknownTagError(
-            f"The Hugging Face repo has no file for the tag in {model} ({error}).",
-            fix=f"List the repo's quantizations with hfw.list_gguf_files({repo!r}) and use a tag "
-            "from its ollama_tag column, or omit the tag to let the Hub choose.",
-            **kw,
-        )
-    if "pull model manifest" in lowered and _STATUS_401.search(error):
-        return PrivateRepoAuthError(
-            f"The Hugging Face Hub refused Ollama access to {model} (401): the repo is private "
-            "or gated and Ollama's key is not registered on your Hub account.",
-            fix="Add Ollama's public key ~/.ollama/id_ed25519.pub (Linux service install: "
-            "/usr/share/ollama/.ollama/id_ed25519.pub) at https://huggingface.co/settings/keys, "
-            "and accept the repo's terms if it is gated. HF_TOKEN does not reach Ollama.",
-            **kw,
-        )
-    if "file does not exist" in lowered:
-        return ManifestNotFoundError(
-            f"No such model or tag in the registry: {model} ({error}).",
-            fix=f"Check the name; for a Hugging Face repo check that {repo!r} exists on the Hub "
-            f"and list its quantizations with hfw.list_gguf_files({repo!r}).",
-            **kw,
-        )
-    return None
-
-
-def _generic_pull_error(call: Call, error: str, status_code: int) -> PullError:
-    fix = "Check the model name and that the server can reach the registry, then pull again."
-    if "invalid model name" in error:
-        fix = (
-            "Use a name like hf.co/owner/repo:TAG (owner without dots, parts of ≤ 80 "
-            "characters); hfw.model_ref(repo_id, quantization) builds one."
-        )
-    elif "429" in error or "rate limit" in error.lower():
-        fix = "The registry is rate-limiting this IP: wait a few minutes and pull again."
-    return PullError(
-        f"Pulling {call.model} failed: {error}", fix=fix, status_code=status_code, error=error
     )
 
 
@@ -254,7 +183,7 @@ def error_for_status(
             error=error,
         )
     if call.endpoint == "pull":
-        return _generic_pull_error(call, error, status_code)
+        return generic_pull_error(call, error, status_code)
     fix = None
     if status_code in (401, 403):
         fix = _AUTH_FIX
@@ -357,7 +286,7 @@ def decode_body(
     error = data.get("error")
     if isinstance(error, str):
         if call.endpoint == "pull":
-            raise pull_line_error(call, error) or _generic_pull_error(call, error, -1)
+            raise pull_line_error(call, error) or generic_pull_error(call, error, -1)
         raise StreamError(f"Ollama reported an error: {error}", error=error)
     if call.endpoint == "pull" and data.get("status") != "success":
         raise IncompletePullError(
@@ -386,7 +315,7 @@ class LineDecoder:
         error = data.get("error")
         if isinstance(error, str):
             if self.call.endpoint == "pull":
-                raise pull_line_error(self.call, error) or _generic_pull_error(self.call, error, -1)
+                raise pull_line_error(self.call, error) or generic_pull_error(self.call, error, -1)
             raise StreamError(
                 f"Ollama reported an error in the middle of the {self.call.endpoint} stream "
                 f"for {self.call.model!r}: {error}",

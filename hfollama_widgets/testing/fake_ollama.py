@@ -33,6 +33,7 @@ from hfollama_widgets.testing._ollama.pull import pull
 from hfollama_widgets.testing._ollama.registry import Registry
 from hfollama_widgets.testing._ollama.store import Store
 from hfollama_widgets.testing._ollama.text import ReplyFn
+from hfollama_widgets.testing._ollama.version import CURRENT, Behaviour
 
 __all__ = ["FakeOllama", "main"]
 
@@ -104,7 +105,12 @@ class FakeOllama:
 
     ``hub``: a FakeHub (anything with ``.url``) or a URL serving ``/v2`` manifests; ``None``
     means the real ``https://hf.co``. ``hf_token`` stands for Ollama's SSH key being registered
-    on the Hub (sent as a Bearer token to the registry). Knobs settable while running:
+    on the Hub (the token the registry's auth challenge yields, sent as Bearer on the retry).
+    ``version``: the Ollama release imitated (``/api/version``, and what changed by release:
+    the realm-host check on a registry 401 since 0.14.3, ``/api/tags`` capabilities since 0.30;
+    see :mod:`~hfollama_widgets.testing._ollama.version`); ``"0.12.6"`` gives the old behaviour.
+    ``final_layer_line``: end each layer with a ``completed == total`` line (False, the real
+    behaviour: server/download.go's 60 ms ticker sends none). Knobs settable while running:
     ``pull_speed`` (bytes/s), ``progress_interval`` (s), ``token_rate`` (tokens/s), ``latency``
     (s before each answer), ``reply`` (``(model, messages) -> str``), ``faults``.
 
@@ -125,6 +131,8 @@ class FakeOllama:
         token_rate: float = 200.0,
         latency: float = 0.0,
         reply: ReplyFn | None = None,
+        version: str = CURRENT,
+        final_layer_line: bool = False,
     ) -> None:
         hub_url = hub if isinstance(hub, str) or hub is None else str(hub.url)
         self.hub_url = hub_url
@@ -136,7 +144,10 @@ class FakeOllama:
         self.faults = Faults()
         self.requests = RequestLog()
         self.store = Store()
-        self.registry = Registry(hub_url, hf_token)
+        self.behaviour = Behaviour.of(version)
+        self.version = version
+        self.final_layer_line = final_layer_line
+        self.registry = Registry(hub_url, hf_token, version)
         self.stopping = threading.Event()
         self._address = (host, port)
         self._server: Server | None = None
@@ -182,7 +193,7 @@ class FakeOllama:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.registry.close()
-        self.registry = Registry(self.hub_url, self.registry._token)
+        self.registry = Registry(self.hub_url, self.registry._token, self.version)
 
     def models(self) -> list[str]:
         """Names of the pulled models (as ``/api/tags`` lists them)."""
@@ -201,7 +212,7 @@ class FakeOllama:
 
     def __repr__(self) -> str:
         where = self.url if self._server is not None else "stopped"
-        return f"<FakeOllama {where} hub={self.hub_url!r}>"
+        return f"<FakeOllama {where} v{self.version} hub={self.hub_url!r}>"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -213,6 +224,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pull-speed", type=float, default=2e9, help="simulated bytes/s")
     parser.add_argument("--token-rate", type=float, default=200.0, help="tokens/s")
     parser.add_argument("--hf-token", default=None, help="token sent to the registry")
+    parser.add_argument("--version", default=CURRENT, help="Ollama release to imitate")
     args = parser.parse_args(argv)
     fake = FakeOllama(
         args.hub,
@@ -221,6 +233,7 @@ def main(argv: list[str] | None = None) -> None:
         hf_token=args.hf_token,
         pull_speed=args.pull_speed,
         token_rate=args.token_rate,
+        version=args.version,
     )
     with fake:
         print(f"FakeOllama on {fake.url} (hub: {fake.registry.hub_url})", flush=True)

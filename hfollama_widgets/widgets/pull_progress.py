@@ -21,7 +21,12 @@ from urllib.parse import urlsplit, urlunsplit
 
 import traitlets
 
-from hfollama_widgets.errors import HFOllamaError, IncompletePullError, OllamaTimeoutError
+from hfollama_widgets.errors import (
+    HFOllamaError,
+    IncompletePullError,
+    OllamaTimeoutError,
+    PrivateRepoAuthError,
+)
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.progress import PullTracker
 from hfollama_widgets.widgets._base import (
@@ -196,8 +201,25 @@ class PullProgress(WidgetBase):
     # -- background work ----------------------------------------------------------------------
 
     def _read(self, run: _Run) -> None:
-        """The run's work: read the pull's progress lines (raises what the pull raises)."""
-        stream = self._client.pull(self.model, stream=True)
+        """The run's work: read the pull's progress lines (raises what the pull raises).
+
+        Current Ollama (>= 0.14.3) refuses the Hub's login for an ``hf.co/`` name (realm host
+        ``huggingface.co``, ollama/ollama server/auth.go:60): the pull is retried once with the
+        ``huggingface.co/`` form, which passes that check, and :attr:`model` becomes that name.
+        """
+        try:
+            self._read_model(run, self.model)
+        except PrivateRepoAuthError as err:
+            if err.retry_model is None or run.stopped:
+                raise
+            with self._lock:
+                self.model = err.retry_model
+                self.status = f"retrying as {err.retry_model}"
+                run.tracker = PullTracker()
+            self._read_model(run, err.retry_model)
+
+    def _read_model(self, run: _Run, model: str) -> None:
+        stream = self._client.pull(model, stream=True)
         if not run.attach(stream):
             return  # cancelled before the stream was there
         for part in stream:
@@ -209,7 +231,7 @@ class PullProgress(WidgetBase):
             return
         if not run.tracker.success:  # the client raises first; guard anyway
             raise IncompletePullError(
-                f"The pull of {self.model} ended without success.",
+                f"The pull of {model} ended without success.",
                 fix="Retry: Ollama resumes from the bytes it already has.",
             )
 

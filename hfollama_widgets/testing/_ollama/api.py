@@ -13,12 +13,11 @@ from hfollama_widgets.testing._ollama.text import EMBEDDING_DIM, embedding, l2_n
 
 __all__ = ["delete", "embed", "embeddings", "find_model", "ps", "show", "tags", "version"]
 
-VERSION = "0.12.6"
 MAX_EMBED_TOKENS = 8192
 
 
 def version(h: Handler, body: Any) -> None:
-    h.send_json(200, {"version": VERSION})
+    h.send_json(200, {"version": h.fake.version})
 
 
 def tags(h: Handler, body: Any) -> None:

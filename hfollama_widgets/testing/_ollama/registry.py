@@ -4,6 +4,8 @@ Real Ollama has no Hugging Face code: for ``hf.co/{user}/{repo}:{tag}`` it reque
 ``https://hf.co/v2/{user}/{repo}/manifests/{tag}``. Here the hosts ``hf.co`` and
 ``huggingface.co`` map to the FakeHub URL. Failures come back as the exact texts Ollama puts in
 its pull stream (``pull model manifest: file does not exist``, ``pull model manifest: 400: {...}``).
+A ``401`` is answered like Ollama does (challenge, realm check by version, token): see
+:mod:`~hfollama_widgets.testing._ollama.auth`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from typing import Any
 
 import httpx
 
-from hfollama_widgets.testing._ollama.names import Name
+from hfollama_widgets.testing._ollama.auth import parse_challenge, realm_mismatch
+from hfollama_widgets.testing._ollama.names import HF_HOSTS, Name
+from hfollama_widgets.testing._ollama.version import CURRENT, Behaviour
 
 __all__ = ["SMALL_LAYER_TYPES", "Layer", "Manifest", "Registry", "RegistryError"]
 
@@ -32,6 +36,8 @@ SMALL_LAYER_TYPES = frozenset(
     {TEMPLATE_TYPE, PARAMS_TYPE, SYSTEM_TYPE, LICENSE_TYPE, CONFIG_TYPE, "application/json"}
 )
 _MAX_SMALL_BLOB = 4 * 1024 * 1024
+#: What huggingface.co/v2/token answers when Ollama's key is not registered (ollama/ollama#8045).
+TOKEN_REFUSED = '{"error":"Invalid username or password."}'
 
 
 class RegistryError(Exception):
@@ -68,11 +74,19 @@ def _layer(data: Any) -> Layer:
 
 
 class Registry:
-    """Talks to the FakeHub (or any Ollama-protocol registry) for FakeOllama."""
+    """Talks to the FakeHub (or any Ollama-protocol registry) for FakeOllama.
 
-    def __init__(self, hub_url: str | None, hf_token: str | None = None) -> None:
+    ``hf_token`` stands for Ollama's public key being registered on the Hub: the token the realm
+    hands out after a challenge (sent as ``Bearer`` on the repeated request, never up front).
+    """
+
+    def __init__(
+        self, hub_url: str | None, hf_token: str | None = None, version: str = CURRENT
+    ) -> None:
         self.hub_url = (hub_url or "https://hf.co").rstrip("/")
         self._token = hf_token
+        self.behaviour = Behaviour.of(version)
+        self._granted: dict[str, str] = {}  # "host/namespace/model" -> token from the realm
         self._http = httpx.Client(timeout=httpx.Timeout(30.0, connect=5.0), follow_redirects=True)
 
     def close(self) -> None:
@@ -84,12 +98,14 @@ class Registry:
         # Only Hugging Face names have a registry here; every other name is simply absent.
         raise RegistryError("pull model manifest: file does not exist")
 
-    def _get(self, url: str, shown_url: str, accept: str | None = None) -> httpx.Response:
-        headers = {"user-agent": "ollama/0.12.6 (fake)"}
+    def _get(
+        self, url: str, shown_url: str, accept: str | None = None, token: str | None = None
+    ) -> httpx.Response:
+        headers = {"user-agent": f"ollama/{self.behaviour.version} (fake)"}
         if accept:
             headers["accept"] = accept
-        if self._token:
-            headers["authorization"] = f"Bearer {self._token}"
+        if token:
+            headers["authorization"] = f"Bearer {token}"
         try:
             return self._http.get(url, headers=headers)
         except httpx.HTTPError as exc:
@@ -97,11 +113,47 @@ class Registry:
                 f'pull model manifest: Get "{shown_url}": dial tcp: {type(exc).__name__}'
             ) from exc
 
+    def _realm_token(self, realm: str) -> str:
+        """A token from the realm (server/auth.go getAuthorizationToken), or RegistryError."""
+        parts = httpx.URL(realm)
+        if parts.host.lower() in HF_HOSTS and self.hub_url.startswith("http://127.0.0.1"):
+            url = self.hub_url + parts.raw_path.decode()  # the stand-in serves both HF hosts
+        else:
+            url = realm
+        answer = self._get(url, realm, token=self._token)
+        if answer.status_code == 200:
+            try:
+                token = answer.json().get("token")
+            except (ValueError, AttributeError):
+                token = None
+            if isinstance(token, str) and token:
+                return token
+        if answer.status_code not in (200, 404, 405):
+            raise RegistryError(f"pull model manifest: {answer.status_code}: {answer.text}")
+        # The stand-in Hub has no token route: answer as huggingface.co/v2/token does.
+        if self._token:
+            return self._token
+        raise RegistryError(f"pull model manifest: 401: {TOKEN_REFUSED}")
+
+    def _authorized_get(self, name: Name, path: str, accept: str | None = None) -> httpx.Response:
+        """GET ``path``; on 401 follow the challenge once (server/images.go:1309-1353)."""
+        key = f"{name.host}/{name.namespace}/{name.model}".lower()
+        url, shown = self._base(name) + path, f"https://{name.host}{path}"
+        response = self._get(url, shown, accept, token=self._granted.get(key))
+        if response.status_code != 401:
+            return response
+        challenge = parse_challenge(response.headers.get("www-authenticate"))
+        if self.behaviour.realm_check:
+            refused = realm_mismatch(challenge, name.host)
+            if refused is not None:
+                raise RegistryError(f"pull model manifest: {refused}")
+        self._granted[key] = self._realm_token(challenge.realm)
+        return self._get(url, shown, accept, token=self._granted[key])
+
     def manifest(self, name: Name) -> Manifest:
         """The manifest of ``name``, or :class:`RegistryError` with Ollama's error text."""
-        base = self._base(name)
         path = f"/v2/{name.namespace}/{name.model}/manifests/{name.tag}"
-        response = self._get(base + path, f"https://{name.host}{path}", MANIFEST_ACCEPT)
+        response = self._authorized_get(name, path, MANIFEST_ACCEPT)
         if response.status_code == 404:
             raise RegistryError("pull model manifest: file does not exist")
         if response.status_code >= 400:
@@ -117,9 +169,9 @@ class Registry:
 
     def blob(self, name: Name, layer: Layer) -> bytes:
         """A small blob's bytes (template, params, config)."""
-        base = self._base(name)
-        path = f"/v2/{name.namespace}/{name.model}/blobs/{layer.digest}"
-        response = self._get(base + path, f"https://{name.host}{path}")
+        response = self._authorized_get(
+            name, f"/v2/{name.namespace}/{name.model}/blobs/{layer.digest}"
+        )
         if response.status_code >= 400:
             raise RegistryError(
                 f"download blob {layer.digest[7:19]}: {response.status_code}: {response.text}"

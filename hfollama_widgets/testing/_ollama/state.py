@@ -13,6 +13,7 @@ from hfollama_widgets.testing._ollama.faults import Faults, RequestLog
 from hfollama_widgets.testing._ollama.registry import Registry
 from hfollama_widgets.testing._ollama.store import Store
 from hfollama_widgets.testing._ollama.text import ReplyFn
+from hfollama_widgets.testing._ollama.version import Behaviour
 
 __all__ = ["OllamaState"]
 
@@ -30,3 +31,6 @@ class OllamaState(Protocol):
     progress_interval: float
     token_rate: float
     reply: ReplyFn | None
+    version: str
+    behaviour: Behaviour
+    final_layer_line: bool
