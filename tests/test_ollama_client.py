@@ -457,13 +457,13 @@ def test_private_repo_pulls_when_ollamas_key_is_registered(fake_hub: Any) -> Non
         assert client.pull(f"hf.co/{PRIVATE}")["status"] == "success"
         assert "hf_fake" not in repr(fake)
     # Current Ollama refuses the realm host for hf.co/ even with the key; huggingface.co/ works.
-    with FakeOllama(hub=fake_hub, hf_token="hf_fake_token_for_tests") as fake:
-        with hfw.Client(fake.url) as client:
-            with pytest.raises(hfw.PrivateRepoAuthError) as err:
-                client.pull(f"hf.co/{PRIVATE}")
-            assert err.value.retry_model == f"huggingface.co/{PRIVATE}"
-            assert "does not match original host" in err.value.error
-            assert client.pull(f"huggingface.co/{PRIVATE}")["status"] == "success"
+    new = FakeOllama(hub=fake_hub, hf_token="hf_fake_token_for_tests")
+    with new as fake, hfw.Client(fake.url) as client:
+        with pytest.raises(hfw.PrivateRepoAuthError) as err:
+            client.pull(f"hf.co/{PRIVATE}")
+        assert err.value.retry_model == f"huggingface.co/{PRIVATE}"
+        assert "does not match original host" in err.value.error
+        assert client.pull(f"huggingface.co/{PRIVATE}")["status"] == "success"
 
 
 def test_bad_requests_are_response_errors(client: hfw.Client, llama: str) -> None:

@@ -19,6 +19,7 @@ from hfollama_widgets.errors import (
     InvalidModelRefError,
 )
 from hfollama_widgets.ollama._host import remember_header_secrets
+from hfollama_widgets.ollama._options import check_keep_alive, check_options
 
 __all__ = [
     "Call",
@@ -75,6 +76,12 @@ class Call:
     body: dict[str, Any] | None = None
     stream: bool = False
     model: str | None = None
+
+
+def _checked(options: Mapping[str, Any] | None, keep_alive: float | str | None) -> None:
+    """Fail before the request when Ollama would refuse ``options`` / ``keep_alive``."""
+    check_options(options)
+    check_keep_alive(keep_alive)
 
 
 def _compact(**fields: Any) -> dict[str, Any]:
@@ -160,6 +167,7 @@ def chat_call(
     keep_alive: float | str | None,
     tools: Sequence[Mapping[str, Any]] | None,
 ) -> Call:
+    _checked(options, keep_alive)
     body = _compact(
         model=_require_model(model),
         messages=_encode_messages(messages) if messages is not None else [],
@@ -188,6 +196,7 @@ def generate_call(
     options: Mapping[str, Any] | None,
     keep_alive: float | str | None,
 ) -> Call:
+    _checked(options, keep_alive)
     body = _compact(
         model=_require_model(model),
         prompt=prompt,
@@ -214,6 +223,7 @@ def embed_call(
     options: Mapping[str, Any] | None,
     keep_alive: float | str | None,
 ) -> Call:
+    _checked(options, keep_alive)
     body = _compact(
         model=_require_model(model),
         input=input if isinstance(input, str) else list(input),

@@ -8,7 +8,8 @@ from typing import Any
 
 from hfollama_widgets.testing._ollama.http import Handler
 from hfollama_widgets.testing._ollama.names import parse_name
-from hfollama_widgets.testing._ollama.store import ModelRecord, parse_keep_alive
+from hfollama_widgets.testing._ollama.options import option_error, parse_keep_alive
+from hfollama_widgets.testing._ollama.store import ModelRecord
 from hfollama_widgets.testing._ollama.text import EMBEDDING_DIM, embedding, l2_normalize, tokenize
 
 __all__ = ["delete", "embed", "embeddings", "find_model", "ps", "show", "tags", "version"]
@@ -81,6 +82,10 @@ def embed(h: Handler, body: Any) -> None:
     model, record = found
     ok, keep_alive = _keep_alive(h, body)
     if not ok:
+        return
+    wrong = option_error(body.get("options"))  # scheduleRunner -> Options.FromMap: HTTP 500
+    if wrong is not None:
+        h.send_error_json(500, wrong)
         return
     raw = body.get("input")
     if raw is None or raw == "":

@@ -1,6 +1,6 @@
 """FakeOllama's ``POST /api/chat`` and ``POST /api/generate``.
 
-Checks in Ollama's order (model → capability → think), then streams deterministic text at
+Checks in Ollama's order (see :func:`_check`), then streams deterministic text at
 ``token_rate`` tokens/s: ``thinking`` chunks first for thinking models (unless ``think`` is
 false), then the reply, then a final ``done`` line with ``done_reason`` and the metrics in ns.
 ``stream: false`` joins everything into one object.
@@ -14,7 +14,8 @@ from typing import Any
 
 from hfollama_widgets.testing._ollama.api import find_model
 from hfollama_widgets.testing._ollama.http import ClientGone, Handler, StreamStopped, StreamWriter
-from hfollama_widgets.testing._ollama.store import ModelRecord, now_iso, parse_keep_alive
+from hfollama_widgets.testing._ollama.options import option_error, parse_keep_alive
+from hfollama_widgets.testing._ollama.store import ModelRecord, now_iso
 from hfollama_widgets.testing._ollama.text import (
     json_reply,
     reply_text,
@@ -29,35 +30,50 @@ LOAD_NS = 1_250_000_000
 
 
 def _check(h: Handler, body: Any, kind: str) -> tuple[str, ModelRecord, Any, float | None] | None:
-    """Validate like Ollama; answer the error and return ``None`` when the request is refused."""
+    """Validate in Ollama's order; answer the error and return ``None`` when refused.
+
+    ChatHandler / GenerateHandler (ollama/ollama server/routes.go, at fb30760): binding the JSON
+    first (``keep_alive``, ``think`` values: 400), the model (404), then thinking (400
+    ``"<model>" does not support thinking``, before the runner, routes.go:2611-2637), then
+    ``scheduleRunner``: ``CheckCapabilities`` (completion -> ``"<model>" does not support
+    chat``; tools / insert -> ``<full name> does not support tools``, ``fmt.Errorf("%s %w",
+    model.Name, err)``, routes.go:211-213, ollama/ollama#14795), then ``options`` (HTTP 500).
+    """
+    try:
+        keep_alive = parse_keep_alive(body.get("keep_alive") if isinstance(body, dict) else None)
+    except ValueError as exc:
+        h.send_error_json(400, str(exc))
+        return None
+    think = body.get("think") if isinstance(body, dict) else None
+    if isinstance(think, str) and think not in THINK_LEVELS:
+        # api/types.go ThinkValue.UnmarshalJSON (1126-1221)
+        h.send_error_json(
+            400,
+            f'invalid think value: "{think}" (must be "high", "medium", "low", "max", true, '
+            "or false)",
+        )
+        return None
     found = find_model(h, body)
     if not found:
         return None
     model, record = found
     caps = record.capabilities
-    if "completion" not in caps:
-        h.send_error_json(400, f'"{model}" does not support {kind}')
-        return None
-    think = body.get("think")
-    if isinstance(think, str) and think not in THINK_LEVELS:
-        h.send_error_json(
-            400,
-            f'invalid think value: "{think}" (must be "high", "medium", "low", true, or false)',
-        )
-        return None
     if think not in (None, False) and "thinking" not in caps:
         h.send_error_json(400, f'"{model}" does not support thinking')
         return None
+    if "completion" not in caps:
+        h.send_error_json(400, f'"{model}" does not support {kind}')
+        return None
+    full = record.name.full()
     if body.get("tools") and "tools" not in caps:
-        h.send_error_json(400, f'"{model}" does not support tools')
+        h.send_error_json(400, f"{full} does not support tools")
         return None
     if body.get("suffix") and "insert" not in caps:
-        h.send_error_json(400, f'"{model}" does not support insert')
+        h.send_error_json(400, f"{full} does not support insert")
         return None
-    try:
-        keep_alive = parse_keep_alive(body.get("keep_alive"))
-    except ValueError as exc:
-        h.send_error_json(400, str(exc))
+    wrong = option_error(body.get("options"))
+    if wrong is not None:
+        h.send_error_json(500, wrong)
         return None
     return model, record, think, keep_alive
 

@@ -61,6 +61,10 @@ class Name:
             return f"{self.namespace}/{self.model}:{self.tag}"
         return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
 
+    def full(self) -> str:
+        """``host/namespace/model:tag``: Ollama's ``Model.Name`` (``GetFullTagname``)."""
+        return f"{self.host}/{self.namespace}/{self.model}:{self.tag}"
+
     def key(self) -> str:
         """Case-insensitive identity (``strings.EqualFold`` on every part)."""
         return f"{self.host}/{self.namespace}/{self.model}:{self.tag}".lower()

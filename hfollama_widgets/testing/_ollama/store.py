@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from hfollama_widgets.testing._ollama.names import Name
+from hfollama_widgets.testing._ollama.options import parse_keep_alive
 from hfollama_widgets.testing._ollama.registry import PROJECTOR_TYPE, Manifest
 
 __all__ = ["ModelRecord", "Store", "capabilities_for", "now_iso", "parse_keep_alive"]
@@ -21,7 +22,6 @@ EMBEDDING_FAMILIES = frozenset(
     {"bert", "nomic-bert", "nomic-bert-moe", "xlm-roberta", "xlmroberta", "jina-bert-v2"}
 )
 GPT_OSS_FAMILIES = frozenset({"gptoss", "gpt-oss"})
-DEFAULT_KEEP_ALIVE = 300.0
 DEFAULT_CONTEXT = 4096
 _FOREVER = datetime(2318, 1, 1).astimezone()
 
@@ -29,27 +29,6 @@ _FOREVER = datetime(2318, 1, 1).astimezone()
 def now_iso(moment: datetime | None = None) -> str:
     """A timestamp like Go's ``time.Time`` JSON (local time with offset)."""
     return (moment or datetime.now()).astimezone().isoformat()
-
-
-def parse_keep_alive(value: Any) -> float | None:
-    """Seconds to stay loaded (``None``: forever), from a number or a Go duration string."""
-    if value is None:
-        return DEFAULT_KEEP_ALIVE
-    if isinstance(value, bool):
-        raise ValueError("invalid keep_alive")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        text = str(value).strip()
-        if re.fullmatch(r"-?\d+(\.\d+)?", text):
-            seconds = float(text)
-        else:
-            parts = re.findall(r"(-?\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)", text)
-            if not parts or "".join(a + u for a, u in parts) != text:
-                raise ValueError(f"time: invalid duration {text!r}")
-            unit = {"ns": 1e-9, "us": 1e-6, "µs": 1e-6, "ms": 1e-3, "s": 1, "m": 60, "h": 3600}
-            seconds = sum(float(a) * unit[u] for a, u in parts)
-    return None if seconds < 0 else seconds
 
 
 def capabilities_for(manifest: Manifest, config: dict[str, Any], template: str) -> list[str]:
