@@ -6,16 +6,20 @@ Ollama's ``/api/pull`` streams one JSON object per line::
     {"status": "pulling 6a0746a1ec1a", "digest": "sha256:6a07…", "total": 4661211424,
      "completed": 241970}
     … the same digest again every ~60 ms with a growing "completed" …
-    {"status": "pulling 4fa551d4f938", "digest": "sha256:4fa5…", "total": 12403,
-     "completed": 12403}
+    {"status": "pulling 4fa551d4f938", "digest": "sha256:4fa5…", "total": 12403}
     {"status": "verifying sha256 digest"}
     {"status": "writing manifest"}
     {"status": "success"}
 
 Layers download one after another and the stream never announces the overall size, so the
-totals here are *known so far*. ``completed`` is omitted while it is zero. A blob already on
-disk shows up as a single line with ``completed == total``; a resumed pull starts a layer at the
-bytes already on disk. Neither counts towards the measured speed: only bytes seen arriving do.
+totals here are *known so far*. ``completed`` is omitted while it is zero. Lines come from a
+60 ms ticker and a layer's download ends without a final line (ollama/ollama server/download.go
+``blobDownload.Wait``, lines 446-466), so a layer's last line is short of ``total`` and a tiny
+layer may send no bytes (or no line) at all: a layer counts as done once the next layer or a
+finishing status (``verifying …``, ``success``) arrives. A blob already on disk shows up as a
+single line with ``completed == total`` (download.go:492-497); a resumed pull starts a layer at
+the bytes already on disk. Neither counts towards the measured speed: only bytes seen arriving
+(and the unseen rest of a layer that ended) do.
 
 >>> tracker = PullTracker()
 >>> tracker.update({"status": "pulling manifest"}, now=0.0)
@@ -129,14 +133,30 @@ class PullTracker:
             self._update_layer(digest, part)
         if self.status == "success":
             self.finished, self.success = True, True
+            for layer in self._layers.values():
+                self._end_layer(layer)
             self._current = None
         elif self.status.startswith(_FINISHING):
+            self._end_current()
             self._current = None
         self._sample_speed(now)
+
+    def _end_layer(self, layer: LayerProgress) -> None:
+        """The layer's download is over (Ollama sends no final line): all of it is there."""
+        if layer.total > layer.completed:
+            self._transferred += layer.total - layer.completed
+            layer.completed = layer.total
+
+    def _end_current(self) -> None:
+        layer = self._layers.get(self._current) if self._current else None
+        if layer is not None:
+            self._end_layer(layer)
 
     def _update_layer(self, digest: str, part: Mapping[str, Any]) -> None:
         total = _as_int(part.get("total"))
         completed = _as_int(part.get("completed"))  # absent while zero
+        if self._current is not None and digest != self._current:
+            self._end_current()  # layers download one after another: the previous one ended
         layer = self._layers.get(digest)
         if layer is None:
             # First sight: bytes already on disk (present blob, resumed pull) are not speed.

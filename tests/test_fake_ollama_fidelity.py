@@ -37,8 +37,9 @@ def official(fake: FakeOllama) -> ollama.Client:
     return ollama.Client(host=fake.url)
 
 
-def test_pull_list_show_delete(official: ollama.Client) -> None:
+def test_pull_list_show_delete(official: ollama.Client, fake: FakeOllama) -> None:
     assert official.list().models == []
+    fake.pull_speed = 4e9  # a few 60 ms ticks: an instant download sends no layer line at all
     progress = list(official.pull(LLAMA, stream=True))
     assert progress[0].status == "pulling manifest" and progress[-1].status == "success"
     layer = next(p for p in progress if p.digest and p.total and p.total > 10**8)

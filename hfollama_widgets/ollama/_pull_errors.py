@@ -120,7 +120,13 @@ def pull_line_error(call: Call, error: str, *, status_code: int = -1) -> PullErr
             "from its ollama_tag column, or omit the tag to let the Hub choose.",
             **kw,
         )
-    if _REALM.search(error) or ("pull model manifest" in lowered and _STATUS_401.search(error)):
+    # "unauthorized: access denied": a second 401 after the token (errUnauthorized,
+    # server/images.go:1307, makeRequestWithRetry).
+    if (
+        _REALM.search(error)
+        or ("pull model manifest" in lowered and _STATUS_401.search(error))
+        or "unauthorized: access denied" in lowered
+    ):
         return _auth_error(call, error, kw)
     if "file does not exist" in lowered:
         return ManifestNotFoundError(

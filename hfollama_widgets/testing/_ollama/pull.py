@@ -1,9 +1,10 @@
 """FakeOllama's ``POST /api/pull``: the manifest from the registry, then layer by layer.
 
 Mirrors ``server/images.go PullModel`` and ``download.go``: ``pulling manifest`` first (so every
-registry failure arrives inside the 200 stream), one ``pulling <12 hex>`` line per layer about
-every ``progress_interval`` with a growing ``completed`` (absent while 0), then ``verifying sha256
-digest``, ``writing manifest``, ``removing unused layers`` (re-pull only) and ``success``.
+registry failure arrives inside the 200 stream), ``pulling <12 hex>`` lines per layer every
+``progress_interval`` while it downloads, with a growing ``completed`` (absent while 0) and no
+final 100 % line (see :func:`_download`), then ``verifying sha256 digest``, ``writing
+manifest``, ``removing unused layers`` (re-pull only) and ``success``.
 Weights are not downloaded: their transfer is simulated at ``pull_speed`` bytes/s. A cancelled
 pull keeps each layer's completed bytes and the next pull resumes from there.
 """
@@ -77,7 +78,16 @@ def _layer_line(layer: Layer, completed: int) -> dict[str, Any]:
 
 
 def _download(h: Handler, progress: _Progress, name: Name, layer: Layer) -> None:
+    """One layer, reported like ``blobDownload.Wait`` (ollama/ollama server/download.go:446-466).
+
+    Lines come only from a 60 ms ticker while the download runs; when it ends the loop returns
+    without a final line, so the last line of a layer is short of ``total`` and a layer done
+    within one tick (the small template/params/config blobs) sends no line at all. Only a blob
+    already on disk gets ``completed == total`` (download.go:492-497). ``final_layer_line=True``
+    restores the old stand-in behaviour (a first line at once, a last one at 100 %).
+    """
     store = h.fake.store
+    final_line = bool(h.fake.final_layer_line)
     if store.has_blob(layer.digest):
         progress.emit(_layer_line(layer, layer.size))
         return
@@ -87,10 +97,12 @@ def _download(h: Handler, progress: _Progress, name: Name, layer: Layer) -> None
         except RegistryError as exc:
             raise _PullFailed(str(exc)) from exc
         store.put_content(layer.digest, data)
-        progress.emit(_layer_line(layer, layer.size))
+        if final_line:
+            progress.emit(_layer_line(layer, layer.size))
         return
     done = store.progress(layer.digest)
-    progress.emit(_layer_line(layer, done))
+    if final_line:
+        progress.emit(_layer_line(layer, done))
     last = time.monotonic()
     while done < layer.size:
         time.sleep(max(0.001, h.fake.progress_interval))
@@ -99,7 +111,8 @@ def _download(h: Handler, progress: _Progress, name: Name, layer: Layer) -> None
         done = min(layer.size, done + int(speed * (now - last)))
         last = now
         store.set_progress(layer.digest, done, layer.size)
-        progress.emit(_layer_line(layer, done))
+        if done < layer.size or final_line:  # the tick after the end finds b.done: no line
+            progress.emit(_layer_line(layer, done))
 
 
 def _text(h: Handler, layers: list[Layer], media_type: str) -> str:

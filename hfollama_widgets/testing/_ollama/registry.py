@@ -148,7 +148,10 @@ class Registry:
             if refused is not None:
                 raise RegistryError(f"pull model manifest: {refused}")
         self._granted[key] = self._realm_token(challenge.realm)
-        return self._get(url, shown, accept, token=self._granted[key])
+        response = self._get(url, shown, accept, token=self._granted[key])
+        if response.status_code == 401:  # a second 401 ends the loop: errUnauthorized
+            raise RegistryError("pull model manifest: unauthorized: access denied")
+        return response
 
     def manifest(self, name: Name) -> Manifest:
         """The manifest of ``name``, or :class:`RegistryError` with Ollama's error text."""
