@@ -185,3 +185,24 @@ def test_pull_lines_have_no_final_layer_line(fake_ollama: Any) -> None:
     for part in lines:
         tracker.update(part.model_dump(exclude_none=True))
     assert all(layer.done for layer in tracker.layers) and tracker.fraction == 1.0
+
+
+@pytest.mark.parametrize(("version", "listed"), [("0.33.0", True), ("0.29.1", False)])
+def test_tags_capabilities_since_0_30(fake_hub: Any, version: str, listed: bool) -> None:
+    with FakeOllama(hub=fake_hub, version=version, pull_speed=1e12, token_rate=0) as fake:
+        ollama.Client(host=fake.url).pull(LLAMA)
+        with hfw.Client(fake.url) as client:  # the installed `ollama` package drops the field
+            (entry,) = client.list()["models"]
+        assert ("completion" in entry.get("capabilities", [])) is listed
+
+
+def test_ps_lists_the_latest_expiry_first(fake_ollama: Any) -> None:
+    fake_ollama.pull_speed, fake_ollama.token_rate = 1e12, 0
+    official = ollama.Client(host=fake_ollama.url)
+    official.pull(LLAMA)
+    official.pull(NOMIC)
+    official.generate(LLAMA, "Hi", keep_alive="1h")
+    official.embed(NOMIC, "Hi", keep_alive="10m")
+    assert [m.model for m in official.ps().models] == [LLAMA, NOMIC]
+    official.generate(LLAMA, "Hi", keep_alive="1m")
+    assert [m.model for m in official.ps().models] == [NOMIC, LLAMA]

@@ -22,7 +22,8 @@ def version(h: Handler, body: Any) -> None:
 
 
 def tags(h: Handler, body: Any) -> None:
-    h.send_json(200, {"models": [r.tags_entry() for r in h.fake.store.models()]})
+    caps = h.fake.behaviour.tags_capabilities
+    h.send_json(200, {"models": [r.tags_entry(caps) for r in h.fake.store.models()]})
 
 
 def ps(h: Handler, body: Any) -> None:

@@ -98,8 +98,10 @@ class ModelRecord:
             "quantization_level": str(self.config.get("file_type") or ""),
         }
 
-    def tags_entry(self) -> dict[str, Any]:
-        return {
+    def tags_entry(self, capabilities: bool = True) -> dict[str, Any]:
+        """An ``/api/tags`` entry (``ListModelResponse``, api/types.go:822-832); ``capabilities``
+        since v0.30.0 (server/model_list_cache.go:311-385)."""
+        entry: dict[str, Any] = {
             "name": self.display,
             "model": self.display,
             "modified_at": now_iso(self.modified_at),
@@ -107,6 +109,9 @@ class ModelRecord:
             "digest": self.manifest.digest,
             "details": self.details(),
         }
+        if capabilities:
+            entry["capabilities"] = self.capabilities
+        return entry
 
     def parameters_text(self) -> str:
         lines = []
@@ -267,5 +272,6 @@ class Store:
                     "size_vram": 0,
                     "context_length": DEFAULT_CONTEXT,
                 }
-                for item in self._loaded.values()
+                # ps lists the most recently expiring first (server/routes.go:2271-2303)
+                for item in sorted(self._loaded.values(), key=lambda x: x.expires_at, reverse=True)
             ]
