@@ -206,3 +206,39 @@ def test_ps_lists_the_latest_expiry_first(fake_ollama: Any) -> None:
     assert [m.model for m in official.ps().models] == [LLAMA, NOMIC]
     official.generate(LLAMA, "Hi", keep_alive="1m")
     assert [m.model for m in official.ps().models] == [NOMIC, LLAMA]
+
+
+def test_tool_calls_when_the_request_has_tools(fake_ollama: Any) -> None:
+    fake_ollama.pull_speed, fake_ollama.token_rate = 1e12, 0
+    qwen = "hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M"
+    official = ollama.Client(host=fake_ollama.url)
+    official.pull(qwen)
+    params = {"type": "object", "properties": {}}
+    no_tools = {"type": "function", "function": {"name": "f", "parameters": params}}
+    with pytest.raises(ollama.ResponseError) as err:  # full name, unquoted (routes.go:211-213)
+        official.chat(qwen, HI, tools=[no_tools])
+    assert err.value.error == f"{qwen} does not support tools"
+    # No catalogue template uses .Tools yet: give the pulled model one (the stand-in's state).
+    from hfollama_widgets.testing._ollama.names import parse_name
+
+    record = fake_ollama.store.find(parse_name(qwen))
+    assert record is not None
+    record.template += "{{ if .Tools }}{{ .Tools }}{{ end }}"
+    assert "tools" in (official.show(qwen).capabilities or [])
+    params = {"type": "object", "required": ["city"], "properties": {"city": {"type": "string"}}}
+    tool = {"type": "function", "function": {"name": "get_weather", "parameters": params}}
+    ask = [{"role": "user", "content": "Weather in Paris?"}]
+    reply = official.chat(qwen, ask, tools=[tool], think=False)
+    (call,) = reply.message.tool_calls or []
+    assert call.function.name == "get_weather" and call.function.arguments == {"city": "example"}
+    streamed = [
+        c for part in official.chat(qwen, ask, tools=[tool], stream=True, think=False)
+        for c in (part.message.tool_calls or [])
+    ]  # fmt: skip
+    assert [c.function.name for c in streamed] == ["get_weather"]
+    with hfw.Client(fake_ollama.url) as client:  # ours passes `tools` through and keeps id/index
+        ours = client.chat(qwen, ask, tools=[tool], think=False)["message"]["tool_calls"]
+        assert ours[0]["id"].startswith("call_") and ours[0]["function"]["index"] == 0
+        answer = [*ask, ours and {"role": "assistant", "content": "", "tool_calls": ours}]
+        answer.append({"role": "tool", "content": "sunny", "tool_name": "get_weather"})
+        assert client.chat(qwen, answer, tools=[tool], think=False)["message"]["content"]

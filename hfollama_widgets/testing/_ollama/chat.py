@@ -22,6 +22,7 @@ from hfollama_widgets.testing._ollama.text import (
     thinking_text,
     tokenize,
 )
+from hfollama_widgets.testing._ollama.tools import tool_calls
 
 __all__ = ["chat", "generate"]
 
@@ -126,6 +127,9 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
     thinking_on = "thinking" in record.capabilities and think is not False
     thoughts = tokenize(thinking_text(model, messages)) if thinking_on else []
     tokens = tokenize(text)
+    calls = tool_calls(body) if not generate and "tools" in record.capabilities else None
+    if calls:
+        tokens = []  # the model answers with the call, no text
     done_reason = "stop"
     limit = (body.get("options") or {}).get("num_predict")
     if isinstance(limit, int) and limit >= 0 and len(thoughts) + len(tokens) > limit:
@@ -160,12 +164,19 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
         if keep_alive == 0:
             store.unload(record)
 
+    if calls and writer is not None:
+        call_chunk = _chunk(model, generate, "", None)
+        call_chunk["message"]["tool_calls"] = calls
+        with contextlib.suppress(ClientGone, StreamStopped):
+            writer.write(call_chunk)
     eval_ns = max(1, time.monotonic_ns() - started)
     load_ns = LOAD_NS if first_load else 2_000_000
     prompt_ns = prompt_tokens * 400_000
     final = _chunk(model, generate, "", None)
     if writer is None:  # stream:false joins the chunks
         final = _chunk(model, generate, "".join(tokens), "".join(thoughts) or None)
+        if calls:
+            final["message"]["tool_calls"] = calls
     final.update(
         done=True,
         done_reason=done_reason,
