@@ -21,6 +21,7 @@ huggingface_hub's ``HF_HOME`` (``~/.cache/huggingface``). ``cache_dir=False`` or
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -142,10 +143,8 @@ class ListingCache:
     def _give_up(self, exc: BaseException) -> None:
         self._broken = True
         if self._db is not None:
-            try:
+            with contextlib.suppress(sqlite3.Error):
                 self._db.close()
-            except sqlite3.Error:
-                pass
             self._db = None
         warnings.warn(
             f"The listing cache at {self.path} cannot be used ({type(exc).__name__}: {exc}); "
