@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
@@ -45,7 +46,7 @@ from hfollama_widgets.errors import (
     remember_secret,
 )
 from hfollama_widgets.gguf.metadata import GGUFMetadata
-from hfollama_widgets.hub import fit
+from hfollama_widgets.hub import batch, fit
 from hfollama_widgets.hub.cache import cache_dir_setting
 from hfollama_widgets.hub.errors import hub_errors
 from hfollama_widgets.hub.http_range import http_timeout, hub_deadline, hub_timeout
@@ -274,6 +275,48 @@ class Hub:
         with self._lock:
             self._frames[key] = df
         return df.copy()
+
+    def list_gguf_files_many(
+        self, repo_ids: Iterable[str] | pd.DataFrame, **options: Any
+    ) -> pd.DataFrame:
+        """:meth:`list_gguf_files` for many repos, concurrently, as one DataFrame with a
+        ``repo_id`` column and ``error`` / ``error_type`` columns for repos that failed.
+
+        ``repo_ids``: ids, URLs, or the DataFrame :meth:`search_models` returns. Options
+        (:func:`hfollama_widgets.hub.batch.list_many`): ``concurrency=8``, ``progress=True``
+        (a ``tqdm.auto`` bar), ``include_sidecars``, ``hardware``, ``context_length``,
+        ``revision``, ``refresh``, ``errors="row"`` (or ``"raise"``), ``max_rate_limit_wait``.
+
+        >>> from hfollama_widgets.testing import FakeHub
+        >>> with FakeHub() as fake:
+        ...     repos = ["bartowski/Llama-3.2-1B-Instruct-GGUF", "unsloth/Qwen3-4B-GGUF"]
+        ...     df = Hub(fake.url).list_gguf_files_many(repos, progress=False)
+        >>> df["repo_id"].nunique(), bool(df["error"].isna().all())
+        (2, True)
+        """
+        return batch.list_many(self, repo_ids, **options)
+
+    def scan(
+        self,
+        search: str | None = None,
+        *,
+        author: str | None = None,
+        sort: str = "downloads",
+        limit: int = 100,
+        **options: Any,
+    ) -> pd.DataFrame:
+        """Search the Hub for GGUF repos (:meth:`search_models`) and list them all
+        (:meth:`list_gguf_files_many`, same ``options``): one DataFrame.
+
+        >>> from hfollama_widgets.testing import FakeHub
+        >>> with FakeHub() as fake:
+        ...     df = Hub(fake.url).scan(author="bartowski", limit=3, progress=False)
+        >>> sorted(df["repo_id"].unique())[:1]
+        ['bartowski/Llama-3.2-1B-Instruct-GGUF']
+        """
+        found = self.search_models(search, author=author, sort=sort, limit=limit)
+        self.counters.add(requests=1)
+        return batch.list_many(self, found, **options)
 
     def model_info(
         self, repo_id: str, *, revision: str | None = None, refresh: bool = False

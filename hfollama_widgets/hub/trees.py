@@ -13,6 +13,7 @@ Identical concurrent requests (tree or sha) run once and share their answer.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -114,10 +115,8 @@ class TreeSource:
         seen = store.revision((self._hub.endpoint, self._reader(), repo_id, revision))
         if seen is not None and time.time() - seen[1] < self.revision_ttl:
             return
-        try:
+        with contextlib.suppress(HubError):  # the listing itself reports what is wrong
             self._sha(repo_id, revision, store, refresh=False)
-        except HubError:
-            pass  # the listing itself reports what is wrong
 
     def clear(self, repo_id: str | None = None) -> None:
         """Forget listings (of one repo, or all): memory and the persistent cache."""

@@ -97,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         # every request used to stall ~40-48 ms on loopback.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.fake._connection_opened()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: FakeHub keeps its own log
         return
@@ -234,6 +235,7 @@ class FakeHub:
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._rate_limited: list[int] = []  # reset seconds of the next answers to be 429
+        self._connections = 0
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeHub:
@@ -298,6 +300,17 @@ class FakeHub:
     def _take_rate_limit(self) -> int | None:
         with self._lock:
             return self._rate_limited.pop(0) if self._rate_limited else None
+
+    # connections --------------------------------------------------------------------------
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (keep-alive clients reuse theirs)."""
+        with self._lock:
+            return self._connections
+
+    def _connection_opened(self) -> None:
+        with self._lock:
+            self._connections += 1
 
     # request log ----------------------------------------------------------------------------
     @property
