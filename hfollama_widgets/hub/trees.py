@@ -139,7 +139,7 @@ class TreeSource:
         if not refresh:
             sha = self._known_sha(store, (endpoint, reader, repo_id, revision))
             if sha is None and self._seen(store, (endpoint, reader, repo_id, revision)):
-                sha = self._sha(repo_id, revision, store, refresh=True)  # TTL over: ask again
+                sha = self._sha(repo_id, revision, store, refresh=False)  # TTL over: ask again
             if sha is not None:
                 stored = store.tree((endpoint, reader, repo_id, sha))
                 if stored is not None:
