@@ -113,7 +113,7 @@ def test_refresh_bypasses_both_caches(own: FakeHub, tmp_path: Path) -> None:
 
 def test_a_listing_seen_with_a_token_is_not_served_without_it(own: FakeHub, tmp_path: Path) -> None:
     Hub(own.url, token=DEFAULT_TOKEN, cache_dir=tmp_path).list_gguf_files(PRIVATE)
-    with pytest.raises(Exception, match="not found|Repository"):
+    with pytest.raises(Exception, match=r"not found|Repository"):
         Hub(own.url, token=False, cache_dir=tmp_path).list_gguf_files(PRIVATE)
 
 
