@@ -126,6 +126,10 @@ class ListingCache:
             # isolation_level=None: autocommit; a busy file (another process) waits up to 5 s.
             db = sqlite3.connect(self.path, timeout=5, check_same_thread=False)
             db.isolation_level = None
+            # WAL + synchronous=NORMAL: a commit is a write, not an fsync (sqlite.org/wal.html);
+            # a cache may lose its last rows on power loss, never its consistency.
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(_SCHEMA)
             self._db = db
         return self._db
