@@ -17,6 +17,7 @@ works on both):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -28,6 +29,7 @@ import time
 import tracemalloc
 from typing import Any
 
+from hfollama_widgets.errors import HFOllamaError
 from hfollama_widgets.hub import Hub, clear_gguf_cache
 from hfollama_widgets.testing import FakeHub
 from hfollama_widgets.testing import fake_hub as fake_hub_module
@@ -127,7 +129,8 @@ def sixteen(latency: float, concurrency: int) -> None:
         print(f"16 repos at {latency * 1000:.0f} ms/request, concurrency {concurrency}: "
               f"many {many * 1000:.0f} ms, floor {floor * 1000:.0f} ms "
               f"(tree requests {counts['tree']} / concurrency, sha requests alongside), "
-              f"sequential loop {sequential * 1000:.0f} ms -> {many / max(floor, 1e-9):.2f}x floor, "
+              f"sequential loop {sequential * 1000:.0f} ms -> "
+              f"{many / max(floor, 1e-9):.2f}x floor, "
               f"{sequential / many:.1f}x faster than sequential; requests {counts}, "
               f"rows {len(df)}, error rows {int(df['error'].notna().sum())}")  # fmt: skip
         for ttl in (300.0, 0.0):
