@@ -144,3 +144,15 @@ def test_two_hundred_generated_repos(tmp_path: object) -> None:
         df = Hub(fake.url, token=False).scan(limit=200, progress=False, concurrency=16)
     assert df["repo_id"].nunique() == 200 and df["error"].isna().all()
     assert isinstance(df, pd.DataFrame)
+
+
+def test_hardware_adds_the_fit_columns_to_every_repo(own: FakeHub) -> None:
+    laptop = hfw.Hardware(ram_gb=16, vram_gb=8)
+    df = Hub(own.url, token=False).list_gguf_files_many(
+        [L1B, QWEN], hardware=laptop, context_length=4096, progress=False
+    )
+    single = Hub(own.url, token=False, cache_dir=False).list_gguf_files(
+        QWEN, hardware=laptop, context_length=4096
+    )
+    assert "fit_text" in df.columns and df["fit_text"].notna().all()
+    assert df[df["repo_id"] == QWEN]["fit_text"].tolist() == single["fit_text"].tolist()

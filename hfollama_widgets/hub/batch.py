@@ -69,7 +69,8 @@ __all__ = ["DEFAULT_MAX_RATE_LIMIT_WAIT", "UNKNOWN_RATE_LIMIT_WAIT", "list_many"
 
 DEFAULT_MAX_RATE_LIMIT_WAIT = 300.0
 """Seconds a batch may spend waiting out 429s in total: one window of the Hub's policy
-(``RateLimit-Policy: "fixed window";"api";q=500;w=300``, real-services-2026.md §6)."""
+(``RateLimit-Policy: "fixed window";"api";q=500;w=300``: huggingface/huggingface_hub
+src/huggingface_hub/utils/_http.py, parse_ratelimit_headers docstring, v1.33 lines 85-100)."""
 UNKNOWN_RATE_LIMIT_WAIT = 10.0
 """Seconds to wait on a 429 that names no reset time."""
 _MAX_ATTEMPTS = 5

@@ -191,6 +191,9 @@ class TreeSource:
                 return landed
             hub = self._hub
             self.counters.add(requests=1)
+            # model_info(revision=...) asks GET {endpoint}/api/models/{repo}/revision/{rev}
+            # (huggingface/huggingface_hub src/huggingface_hub/hf_api.py, HfApi.model_info,
+            # v1.33 line 3313); expand=["sha"] keeps the answer to the commit id alone.
             with (
                 hub._errors(repo_id, revision),
                 hub._deadline(repo_id, "the commit of " + revision),
