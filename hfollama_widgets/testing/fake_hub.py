@@ -187,6 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a batch opening 16 connections at once had
+    # SYNs dropped and retried by the kernel a second later (a 1 s stall no real Hub shows).
+    request_queue_size = 128
     fake: FakeHub
 
     def handle_error(self, request: Any, client_address: Any) -> None:
