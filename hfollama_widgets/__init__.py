@@ -83,8 +83,10 @@ from hfollama_widgets.hub import (  # noqa: E402
     estimate_memory,
     gguf_metadata,
     list_gguf_files,
+    list_gguf_files_many,
     model_info,
     read_gguf_header,
+    scan,
     search_models,
     set_default_hub,
 )
@@ -95,7 +97,9 @@ __all__ += [
     "auto_select",
     "default_hub",
     "list_gguf_files",
+    "list_gguf_files_many",
     "model_info",
+    "scan",
     "search_models",
     "set_default_hub",
 ]

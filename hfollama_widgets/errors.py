@@ -186,7 +186,12 @@ class InvalidTokenError(HubError):
 
 
 class RateLimitedError(HubError):
-    """The Hub answered 429: too many requests from this address; wait, or sign in with a token."""
+    """The Hub answered 429: too many requests from this address; wait, or sign in with a token.
+
+    ``retry_after`` is the seconds until the limit lifts, when the Hub said (``RateLimit``
+    ``t=`` or ``Retry-After``)."""
+
+    retry_after: int | None = None
 
 
 class RepoNotFoundError(HubError):

@@ -397,3 +397,22 @@ def test_global_options_fall_back_to_the_environment(fake_hub: Any) -> None:
         result = hfollama("pull", LLAMA, env=env)  # auto-selection asks the Hub of HF_ENDPOINT
         assert result.returncode == 0, result.stderr
         assert other.models() == [f"hf.co/{LLAMA}:Q4_K_M"]
+
+
+def test_ls_several_repos_author_and_search_in_one_table(fake_hub: Any) -> None:
+    qwen, private = "unsloth/Qwen3-4B-GGUF", "example-org/Private-Model-GGUF"
+    table = hfollama("ls", LLAMA, qwen, private, hub=fake_hub)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split()[:3] == ["repo", "quant", "size_gb"]
+    assert {ln.split()[0] for ln in lines[2:]} == {LLAMA, qwen, private}
+    assert any(ln.startswith(private) and "error:" in ln for ln in lines)
+    assert "1 of 3 repos could not be listed" in table.stderr
+    records = json.loads(hfollama("ls", "--author", "unsloth", "--json", hub=fake_hub).stdout)
+    found = HfApi(endpoint=fake_hub.url, token=False).list_models(author="unsloth", filter="gguf")
+    assert {r["repo_id"] for r in records} == {m.id for m in found}
+    assert all(r["error"] is None for r in records)
+    as_csv = hfollama("ls", "--search", "Llama", "--limit", "2", "--csv", hub=fake_hub)
+    rows = list(csv.DictReader(io.StringIO(as_csv.stdout)))
+    assert rows and len({r["repo_id"] for r in rows}) == 2
+    assert all("llama" in r["repo_id"].lower() for r in rows)

@@ -138,9 +138,14 @@ def test_one_tree_request_then_cached(own: FakeHub) -> None:
     hub.clear_cache(L1B)
     hub.list_gguf_files(L1B)
     assert len(_trees(own)) == 3
-    Hub(endpoint=own.url, token=False).list_gguf_files(L1B)  # another Hub: its own cache
+    Hub(endpoint=own.url, token=False).list_gguf_files(L1B)  # another Hub: the disk cache
+    assert len(_trees(own)) == 3
+    hub.list_gguf_files(L1B, revision=CAT[L1B].sha)  # the sha main resolved to: on disk too
+    assert len(_trees(own)) == 3
+    memory_only = Hub(endpoint=own.url, token=False, cache_dir=False)
+    memory_only.list_gguf_files(L1B)  # no disk cache: its own memory only
     assert len(_trees(own)) == 4
-    hub.list_gguf_files(L1B, revision=CAT[L1B].sha)  # another revision: another key
+    memory_only.list_gguf_files(L1B, revision=CAT[L1B].sha)  # another revision: another key
     assert len(_trees(own)) == 5
 
 

@@ -29,7 +29,7 @@ from hfollama_widgets.cli.common import (
     report,
 )
 from hfollama_widgets.cli.info import gather, render
-from hfollama_widgets.cli.tables import ls_table, search_table
+from hfollama_widgets.cli.tables import ls_many_table, ls_table, search_table
 from hfollama_widgets.demo import plan_demo
 from hfollama_widgets.demo.jupyter import print_dry_run, run_demo
 from hfollama_widgets.errors import HFOllamaError, SelectionError
@@ -127,28 +127,44 @@ def _repo_id(text: str) -> str:
 
 
 @cli.command("ls")
-@click.argument("repo")
+@click.argument("repos", nargs=-1, metavar="REPO...")
 @click.option("--max-size-gb", type=PositiveFloat(), help="Only files up to N GB (1e9).")
 @click.option(
     "--all", "sidecars", is_flag=True, help="Also list sidecar files (mmproj, imatrix, mtp)."
 )
 @click.option("--revision", default="main", show_default=True, help="Branch, tag or commit.")
+@click.option("--author", help="Also list the GGUF repos of this user or organization.")
+@click.option("--search", "query", help="Also list the GGUF repos whose id contains this.")
+@click.option(
+    "--limit", type=click.IntRange(1, 1000), default=20, show_default=True,
+    help="At most N repos from --author/--search (by downloads).",
+)  # fmt: skip
 @format_option
 @pass_options
 def ls_cmd(
     services: GlobalOptions,
-    repo: str,
+    repos: tuple[str, ...],
     max_size_gb: float | None,
     sidecars: bool,
     revision: str,
+    author: str | None,
+    query: str | None,
+    limit: int,
     fmt: str,
 ) -> None:
-    """List the GGUF files of a Hub repo (one row per quant; split files as one row).
+    """List the GGUF files of Hub repos (one row per quant; split files as one row).
 
-    REPO is owner/name (or an hf.co/owner/name reference). The table marks what Ollama can
-    pull and ends with the recommended quant; --json/--csv give every column.
+    REPO is owner/name (or an hf.co/owner/name reference). With one REPO the table marks what
+    Ollama can pull and ends with the recommended quant; with several (or --author/--search)
+    one table has a repo column and an error line per repo that failed. --json/--csv give
+    every column.
     """
-
+    if not repos and not author and not query:
+        raise click.UsageError("Missing argument 'REPO...' (or give --author / --search).")
+    if len(repos) > 1 or author or query:
+        _ls_many(services, repos, max_size_gb, sidecars, revision, author, query, limit, fmt)
+        return
+    repo = repos[0]
     repo_id = _repo_id(repo)
     df = services.hub.list_gguf_files(repo_id, revision=revision, include_sidecars=sidecars)
     shown = df if max_size_gb is None else df[df["size_gb"] <= max_size_gb]
@@ -166,6 +182,35 @@ def ls_cmd(
         f"\nrecommended: {row['quantization'] or row['ollama_tag']} ({row['size_gb']:.2f} GB)"
         f" -> hfollama pull {row['model_ref']}"
     )
+
+
+def _ls_many(
+    services: GlobalOptions,
+    repos: tuple[str, ...],
+    max_size_gb: float | None,
+    sidecars: bool,
+    revision: str,
+    author: str | None,
+    query: str | None,
+    limit: int,
+    fmt: str,
+) -> None:
+    hub = services.hub
+    ids = list(repos)
+    if author or query:
+        found = hub.search_models(query, author=author, limit=limit)
+        ids += [i for i in found["id"] if i not in ids]
+    df = hub.list_gguf_files_many(
+        ids, revision=revision, include_sidecars=sidecars, progress=sys.stderr.isatty()
+    )
+    if max_size_gb is not None:
+        df = df[df["error"].notna() | (df["size_gb"] <= max_size_gb)].reset_index(drop=True)
+    emit_frame(df, fmt, lambda d: ls_many_table(d, sidecars=sidecars))
+    failed = int(df.drop_duplicates("repo_id")["error"].notna().sum())
+    if failed:
+        note(f"{failed} of {df['repo_id'].nunique()} repos could not be listed (see 'error').")
+    if not ids:
+        note("No GGUF repo matches.")
 
 
 # --- search / info ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from hfollama_widgets.cli.common import format_count, format_table
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["ls_table", "search_table"]
+__all__ = ["ls_many_table", "ls_table", "search_table"]
 
 
 def ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
@@ -49,6 +49,22 @@ def ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
         for row, (_, r) in zip(rows, df.iterrows(), strict=True):
             row.insert(1, r["filename"])
     return format_table(rows, headers)
+
+
+def ls_many_table(df: pd.DataFrame, *, sidecars: bool) -> str:
+    """``list_gguf_files_many`` rows as one table: the repo first, its error if it failed."""
+    ok = df[df["error"].isna()]
+    body = ls_table(ok, sidecars=sidecars).splitlines() if len(ok) else []
+    headers, rule, lines = (body[0], body[1], body[2:]) if body else ("", "", [])
+    width = max([len("repo"), *(len(str(r)) for r in df["repo_id"])])
+    out = [f"{'repo':<{width}}  {headers}".rstrip(), f"{'-' * width}  {rule}".rstrip()]
+    rows = iter(lines)
+    for _, r in df.iterrows():
+        if isinstance(r["error"], str):
+            out.append(f"{r['repo_id']:<{width}}  error: {r['error']}")
+        else:
+            out.append(f"{r['repo_id']:<{width}}  {next(rows)}")
+    return "\n".join(out)
 
 
 def search_table(df: pd.DataFrame) -> str:

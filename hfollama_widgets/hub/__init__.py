@@ -7,7 +7,10 @@
   search rows;
 - :mod:`~hfollama_widgets.hub.http_range`, :mod:`~hfollama_widgets.hub.remote_header`,
   :mod:`~hfollama_widgets.hub.metadata`: GGUF headers read with HTTP Range requests;
-- :mod:`~hfollama_widgets.hub.fit`: the fit columns of a listing (one header read).
+- :mod:`~hfollama_widgets.hub.fit`: the fit columns of a listing (one header read);
+- :mod:`~hfollama_widgets.hub.batch`: many repos at once (progress, 429 waits, error rows);
+- :mod:`~hfollama_widgets.hub.cache`, :mod:`~hfollama_widgets.hub.trees`: the persistent
+  listing cache and where a listing comes from (memory, disk, the Hub).
 
 Every request has a deadline: ``Hub(timeout=...)``, else ``HFOLLAMA_HUB_TIMEOUT`` (20 s).
 
@@ -27,7 +30,9 @@ from hfollama_widgets.hub.default import (
     estimate_memory,
     gguf_metadata,
     list_gguf_files,
+    list_gguf_files_many,
     model_info,
+    scan,
     search_models,
     set_default_hub,
 )
@@ -47,8 +52,10 @@ __all__ = [
     "estimate_memory",
     "gguf_metadata",
     "list_gguf_files",
+    "list_gguf_files_many",
     "model_info",
     "read_gguf_header",
+    "scan",
     "search_models",
     "set_default_hub",
 ]

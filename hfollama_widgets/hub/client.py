@@ -24,17 +24,19 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote
 
+import httpx
 import pandas as pd
 from huggingface_hub import HfApi, constants
-from huggingface_hub.hf_api import RepoFile
 from huggingface_hub.utils import build_hf_headers
 
 from hfollama_widgets import gguf
 from hfollama_widgets._version import __version__
-from hfollama_widgets.checks import positive_int, positive_number
+from hfollama_widgets.checks import non_negative_number, positive_int, positive_number
 from hfollama_widgets.errors import (
     GatedRepoError,
     HubError,
@@ -44,12 +46,14 @@ from hfollama_widgets.errors import (
     remember_secret,
 )
 from hfollama_widgets.gguf.metadata import GGUFMetadata
-from hfollama_widgets.hub import fit
+from hfollama_widgets.hub import batch, fit
+from hfollama_widgets.hub.cache import cache_dir_setting
 from hfollama_widgets.hub.errors import hub_errors
-from hfollama_widgets.hub.http_range import hub_deadline, hub_timeout
-from hfollama_widgets.hub.metadata import SingleFlight, read_repo_metadata
+from hfollama_widgets.hub.http_range import http_timeout, hub_deadline, hub_timeout
+from hfollama_widgets.hub.metadata import read_repo_metadata
 from hfollama_widgets.hub.repo_info import RepoInfo
 from hfollama_widgets.hub.search import SEARCH_EXPAND, search_frame, sort_key
+from hfollama_widgets.hub.trees import HubCounters, TreeSource
 from hfollama_widgets.listing import gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
 from hfollama_widgets.repo_input import merge_quantization, repo_id_from_input
@@ -79,10 +83,17 @@ class Hub:
             answer; ``None`` reads ``HFOLLAMA_HUB_TIMEOUT`` (default 20). A timeout raises
             :class:`~hfollama_widgets.errors.HubUnreachableError` naming the URL.
 
+        cache_dir: folder of the persistent listing cache (:mod:`~hfollama_widgets.hub.cache`);
+            ``None`` reads ``HFOLLAMA_CACHE_DIR`` (default: ``hfollama-widgets`` in
+            huggingface_hub's ``HF_HOME``), ``False`` turns it off.
+        revision_ttl: seconds a branch -> commit answer is trusted before one small request
+            checks it again (default 300).
+
     Identical concurrent listings (and header reads) run once and share the answer.
 
-    Listings are cached per (endpoint, repo, revision) for the life of the ``Hub``;
-    ``refresh=True`` or :meth:`clear_cache` fetch again.
+    Listings are kept in memory for the life of the ``Hub`` and on disk by commit sha;
+    ``refresh=True`` or :meth:`clear_cache` fetch again. Header reads share one pooled HTTP
+    client (:meth:`range_client`; :meth:`close` or ``with Hub(...)`` closes it).
 
     >>> from hfollama_widgets.testing import FakeHub
     >>> with FakeHub() as fake:  # a local stand-in; Hub() alone talks to huggingface.co
@@ -98,16 +109,22 @@ class Hub:
         token: str | bool | None = None,
         *,
         timeout: float | None = None,
+        cache_dir: str | os.PathLike[str] | bool | None = None,
+        revision_ttl: float | None = None,
     ) -> None:
         self._endpoint = endpoint.rstrip("/") if endpoint else None
         self._token = token
         self.timeout = hub_timeout(timeout)
         remember_secret(token if isinstance(token, str) else None)
         remember_secret(os.environ.get("HF_TOKEN"))
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._trees: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
+        self._trees = TreeSource(
+            self, revision_ttl=non_negative_number("revision_ttl", revision_ttl)
+        )
+        self._frames: dict[tuple[str, str, str, bool], pd.DataFrame] = {}
         self._infos: dict[tuple[str, str, str | None], RepoInfo] = {}
-        self._tree_flights: SingleFlight[list[dict[str, Any]]] = SingleFlight()
+        self._http: httpx.Client | None = None
 
     @property
     def endpoint(self) -> str:
@@ -165,32 +182,38 @@ class Hub:
         return f"{self.endpoint}/{repo_id}/resolve/{quote(revision, safe='')}/{quote(filename)}"
 
     # --- listings -------------------------------------------------------------------------
-    def _tree(self, repo_id: str, revision: str, refresh: bool) -> list[dict[str, Any]]:
-        key = (self.endpoint, repo_id, revision)
+    def _cache_folder(self) -> Path | None:
+        return cache_dir_setting(self._cache_dir)
+
+    @property
+    def counters(self) -> HubCounters:
+        """Requests sent and listings served from cache so far (what progress bars show)."""
+        return self._trees.counters
+
+    def range_client(self) -> httpx.Client:
+        """The pooled ``httpx.Client`` this Hub reads GGUF headers with (created on first use;
+        connections are kept alive between reads). :meth:`close` closes it."""
         with self._lock:
-            cached = None if refresh else self._trees.get(key)
-        if cached is not None:
-            return cached
+            if self._http is None or self._http.is_closed:
+                self._http = httpx.Client(
+                    follow_redirects=True,
+                    timeout=http_timeout(self.timeout),
+                    limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+                )
+            return self._http
 
-        def fetch() -> list[dict[str, Any]]:
-            with self._lock:  # a flight that just landed may have filled the cache
-                landed = None if refresh else self._trees.get(key)
-            if landed is not None:
-                return landed
-            with self._errors(repo_id, revision), self._deadline(repo_id, "the file listing"):
-                entries = [
-                    {"path": e.path, "size": int(e.size)}
-                    for e in self._api().list_repo_tree(
-                        repo_id, recursive=True, expand=False, revision=revision
-                    )
-                    if isinstance(e, RepoFile)
-                ]
-            with self._lock:
-                self._trees[key] = entries
-            return entries
+    def close(self) -> None:
+        """Close the pooled connections (the Hub stays usable: a new pool opens on demand)."""
+        with self._lock:
+            http, self._http = self._http, None
+        if http is not None:
+            http.close()
 
-        # Identical concurrent listings send one tree request and share its answer (or error).
-        return self._tree_flights.run(key, fetch)
+    def __enter__(self) -> Hub:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def list_gguf_files(
         self,
@@ -215,7 +238,26 @@ class Hub:
         """
         repo_id = repo_id_from_input(repo_id)
         context_length = positive_int("context_length", context_length)
-        entries = self._tree(repo_id, revision, refresh)
+        df = self._frame(repo_id, revision, include_sidecars, refresh)
+        if hardware is not None and hardware is not False:
+            df = fit.fit_listing(
+                self, df, repo_id, hardware, revision=revision,
+                context_length=context_length, kv_cache_type=kv_cache_type,
+            )  # fmt: skip
+        return df
+
+    def _frame(
+        self, repo_id: str, revision: str, include_sidecars: bool, refresh: bool
+    ) -> pd.DataFrame:
+        """The finished listing DataFrame, memoised per (endpoint, repo, revision, sidecars):
+        a hit costs one ``DataFrame.copy`` (callers may change their copy freely)."""
+        key = (self.endpoint, repo_id, revision, include_sidecars)
+        with self._lock:
+            hit = None if refresh else self._frames.get(key)
+        if hit is not None:
+            self._trees.counters.add(cache_hits=1)
+            return hit.copy()
+        entries = self._trees.get(repo_id, revision, refresh)
         df = gguf_dataframe(entries, repo_id, include_sidecars=True)
         if not (df["kind"] == "model").any():
             has = ", ".join(
@@ -230,12 +272,51 @@ class Hub:
             )
         if not include_sidecars:
             df = df[df["kind"] == "model"].reset_index(drop=True)
-        if hardware is not None and hardware is not False:
-            df = fit.fit_listing(
-                self, df, repo_id, hardware, revision=revision,
-                context_length=context_length, kv_cache_type=kv_cache_type,
-            )  # fmt: skip
-        return df
+        with self._lock:
+            self._frames[key] = df
+        return df.copy()
+
+    def list_gguf_files_many(
+        self, repo_ids: Iterable[str] | pd.DataFrame, **options: Any
+    ) -> pd.DataFrame:
+        """:meth:`list_gguf_files` for many repos, concurrently, as one DataFrame with a
+        ``repo_id`` column and ``error`` / ``error_type`` columns for repos that failed.
+
+        ``repo_ids``: ids, URLs, or the DataFrame :meth:`search_models` returns. Options
+        (:func:`hfollama_widgets.hub.batch.list_many`): ``concurrency=8``, ``progress=True``
+        (a ``tqdm.auto`` bar), ``include_sidecars``, ``hardware``, ``context_length``,
+        ``revision``, ``refresh``, ``errors="row"`` (or ``"raise"``), ``max_rate_limit_wait``.
+
+        >>> from hfollama_widgets.testing import FakeHub
+        >>> with FakeHub() as fake:
+        ...     repos = ["bartowski/Llama-3.2-1B-Instruct-GGUF", "unsloth/Qwen3-4B-GGUF"]
+        ...     df = Hub(fake.url).list_gguf_files_many(repos, progress=False)
+        >>> df["repo_id"].nunique(), bool(df["error"].isna().all())
+        (2, True)
+        """
+        return batch.list_many(self, repo_ids, **options)
+
+    def scan(
+        self,
+        search: str | None = None,
+        *,
+        author: str | None = None,
+        sort: str = "downloads",
+        limit: int = 100,
+        **options: Any,
+    ) -> pd.DataFrame:
+        """Search the Hub for GGUF repos (:meth:`search_models`) and list them all
+        (:meth:`list_gguf_files_many`, same ``options``): one DataFrame.
+
+        >>> from hfollama_widgets.testing import FakeHub
+        >>> with FakeHub() as fake:
+        ...     df = Hub(fake.url).scan(author="bartowski", limit=3, progress=False)
+        >>> sorted(df["repo_id"].unique())[:1]
+        ['bartowski/Llama-3.2-1B-Instruct-GGUF']
+        """
+        found = self.search_models(search, author=author, sort=sort, limit=limit)
+        self.counters.add(requests=1)
+        return batch.list_many(self, found, **options)
 
     def model_info(
         self, repo_id: str, *, revision: str | None = None, refresh: bool = False
@@ -390,9 +471,11 @@ class Hub:
         )
 
     def clear_cache(self, repo_id: str | None = None) -> None:
-        """Forget cached listings and infos (of one repo, or all)."""
+        """Forget cached listings (memory and the persistent cache) and infos (of one repo, or
+        all)."""
+        self._trees.clear(repo_id)
         with self._lock:
-            for tree_key in [k for k in self._trees if repo_id is None or k[1] == repo_id]:
-                del self._trees[tree_key]
+            for frame_key in [k for k in self._frames if repo_id is None or k[1] == repo_id]:
+                del self._frames[frame_key]
             for info_key in [k for k in self._infos if repo_id is None or k[1] == repo_id]:
                 del self._infos[info_key]

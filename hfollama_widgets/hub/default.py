@@ -15,6 +15,7 @@ notebooks point the shared Hub at the stand-ins with :func:`set_default_hub`.
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
@@ -30,7 +31,9 @@ __all__ = [
     "estimate_memory",
     "gguf_metadata",
     "list_gguf_files",
+    "list_gguf_files_many",
     "model_info",
+    "scan",
     "search_models",
     "set_default_hub",
 ]
@@ -58,6 +61,16 @@ def set_default_hub(hub: Hub | None) -> None:
 def list_gguf_files(repo_id: str, **kwargs: Any) -> pd.DataFrame:
     """:meth:`Hub.list_gguf_files` on :func:`default_hub`."""
     return default_hub().list_gguf_files(repo_id, **kwargs)
+
+
+def list_gguf_files_many(repo_ids: Iterable[str] | pd.DataFrame, **kwargs: Any) -> pd.DataFrame:
+    """:meth:`Hub.list_gguf_files_many` on :func:`default_hub`."""
+    return default_hub().list_gguf_files_many(repo_ids, **kwargs)
+
+
+def scan(search: str | None = None, **kwargs: Any) -> pd.DataFrame:
+    """:meth:`Hub.scan` on :func:`default_hub`: search the Hub, list every GGUF repo found."""
+    return default_hub().scan(search, **kwargs)
 
 
 def model_info(repo_id: str, **kwargs: Any) -> RepoInfo:

@@ -207,7 +207,7 @@ def _http_error(exc: hf_errors.HfHubHTTPError, endpoint: str, repo_id: str | Non
     if status == 429:
         response = getattr(exc, "response", None)
         wait = retry_after_seconds(response.headers) if response is not None else None
-        return RateLimitedError(
+        limited = RateLimitedError(
             f"The Hub at {endpoint} is rate-limiting requests{_for(repo_id)}"
             + (f" (retry in {wait} s)." if wait is not None else "."),
             fix=(f"Wait {wait} seconds" if wait is not None else "Wait a minute")
@@ -215,6 +215,8 @@ def _http_error(exc: hf_errors.HfHubHTTPError, endpoint: str, repo_id: str | Non
             repo_id=repo_id,
             status_code=status,
         )
+        limited.retry_after = wait
+        return limited
     if status is not None and status >= 500:
         # Reachable but failing: a service failure (the CLI's exit 4), not HubUnreachableError
         # (exit 3).

@@ -46,6 +46,7 @@ HUB_TIMEOUT_ENV = "HFOLLAMA_HUB_TIMEOUT"
 """Seconds any Hub request (API, tree, search, Range read) may wait for an answer or a chunk."""
 DEFAULT_HUB_TIMEOUT = 20.0
 _CONNECT = 10.0
+_SLACK = 64 * 1024
 
 
 def hub_timeout(value: float | None = None) -> float:
@@ -192,7 +193,10 @@ def fetch_range(
                     cut = min(skip, len(part))
                     part, skip = part[cut:], skip - cut
                 out += part
-                if len(out) >= want:
+                # A 206 is read to its end so the connection can serve the next range (httpx
+                # drops a connection whose body was left unread); a 200 (the whole file), or a
+                # 206 far longer than asked, is hung up on once we have what we need.
+                if len(out) >= want and (response.status_code != 206 or len(out) > want + _SLACK):
                     break
             return bytes(out[:want]), total, str(response.url)
     except httpx.TimeoutException as exc:

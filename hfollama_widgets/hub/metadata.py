@@ -63,6 +63,7 @@ __all__ = [
     "clear_gguf_cache",
     "read_gguf_header",
     "read_repo_metadata",
+    "reader_digest",
 ]
 
 SHARD_INITIAL_RANGE = 64 * 1024
@@ -161,7 +162,7 @@ def read_repo_metadata(
     """
     filename, files, label = _resolve(hub, repo_id, quantization_or_filename, revision)
     headers = hub.request_headers()
-    cache_key = (str(hub.endpoint), _reader(headers), repo_id, revision, filename)
+    cache_key = (str(hub.endpoint), reader_digest(headers), repo_id, revision, filename)
     if not refresh:
         with _cache_lock:
             hit = _cache.get(cache_key)
@@ -197,17 +198,34 @@ def _read_file(
 ) -> GGUFMetadata:
     # Each request (and each chunk) may wait the Hub's deadline (Hub(timeout=...), else
     # HFOLLAMA_HUB_TIMEOUT); a HeaderSource without one gets the environment's.
+    # A Hub lends its pooled client (connections kept alive across reads, one TLS set-up per
+    # host); any other HeaderSource gets a client for this read only.
+    pooled = getattr(hub, "range_client", None)
+    if callable(pooled):
+        return _read_with(hub, pooled(), headers, repo_id, revision, filename, files)
     seconds = getattr(hub, "timeout", None)
     limit = http_timeout(seconds if isinstance(seconds, (int, float)) else hub_timeout())
     with httpx.Client(follow_redirects=True, timeout=limit) as http:
-        url = hub.file_url(repo_id, filename, revision=revision)
-        meta = _with_context(repo_id, lambda: read_gguf_header(url, headers=headers, client=http))
-        if meta.split_count > 1:
-            meta = _add_shards(hub, http, headers, repo_id, revision, filename, files, meta)
+        return _read_with(hub, http, headers, repo_id, revision, filename, files)
+
+
+def _read_with(
+    hub: HeaderSource,
+    http: httpx.Client,
+    headers: dict[str, str],
+    repo_id: str,
+    revision: str,
+    filename: str,
+    files: tuple[str, ...],
+) -> GGUFMetadata:
+    url = hub.file_url(repo_id, filename, revision=revision)
+    meta = _with_context(repo_id, lambda: read_gguf_header(url, headers=headers, client=http))
+    if meta.split_count > 1:
+        meta = _add_shards(hub, http, headers, repo_id, revision, filename, files, meta)
     return meta
 
 
-def _reader(headers: Mapping[str, str]) -> str:
+def reader_digest(headers: Mapping[str, str]) -> str:
     """Who reads, for the cache: a digest of the Authorization header (``""`` anonymous).
 
     A header read with a token must not be served to a Hub without it (a gated repo's bytes

@@ -25,7 +25,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CATALOGUE_DIR", "Catalogue", "CatalogueFile", "CatalogueRepo", "load_catalogue"]
+__all__ = [
+    "CATALOGUE_DIR",
+    "Catalogue",
+    "CatalogueFile",
+    "CatalogueRepo",
+    "load_catalogue",
+    "synthetic_catalogue",
+]
 
 CATALOGUE_DIR = Path(__file__).with_name("catalogue")
 
@@ -235,3 +242,30 @@ def _load_dir(folder: Path) -> Catalogue:
 @lru_cache(maxsize=1)
 def _bundled() -> Catalogue:
     return _load_dir(CATALOGUE_DIR)
+
+
+def synthetic_catalogue(
+    count: int,
+    *,
+    template: str = "bartowski/Llama-3.2-1B-Instruct-GGUF",
+    author: str = "synthetic",
+    include_bundled: bool = True,
+) -> Catalogue:
+    """The bundled catalogue plus ``count`` copies of ``template`` under new ids
+    (``synthetic/Model-00001-GGUF``, ...; downloads falling with the number, so a search sorted
+    by downloads returns them in order), for benchmarks and tests of many repos.
+
+    >>> cat = synthetic_catalogue(3)
+    >>> len(cat) - len(load_catalogue()), cat["synthetic/Model-00002-GGUF"].downloads
+    (3, 2)
+    """
+    base = _bundled()
+    source = dict(base[template].raw)
+    made = []
+    for i in range(1, count + 1):
+        repo = {**source, "id": f"{author}/Model-{i:05d}-GGUF", "author": author}
+        repo.pop("sha", None)  # derived from the new content: every copy has its own commit
+        repo["downloads"] = count - i + 1
+        made.append(repo)
+    bundled = [r.raw for r in base.values()] if include_bundled else []
+    return Catalogue.from_dicts([*bundled, *made])

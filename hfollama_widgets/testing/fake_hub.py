@@ -97,6 +97,7 @@ class _Handler(BaseHTTPRequestHandler):
         # every request used to stall ~40-48 ms on loopback.
         with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.server.fake._connection_opened()
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: FakeHub keeps its own log
         return
@@ -186,6 +187,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default listen backlog is 5: a batch opening 16 connections at once had
+    # SYNs dropped and retried by the kernel a second later (a 1 s stall no real Hub shows).
+    request_queue_size = 128
     fake: FakeHub
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -234,6 +238,7 @@ class FakeHub:
         self._lock = threading.Lock()
         self._requests: list[dict[str, Any]] = []
         self._rate_limited: list[int] = []  # reset seconds of the next answers to be 429
+        self._connections = 0
 
     # lifecycle ------------------------------------------------------------------------------
     def start(self) -> FakeHub:
@@ -298,6 +303,17 @@ class FakeHub:
     def _take_rate_limit(self) -> int | None:
         with self._lock:
             return self._rate_limited.pop(0) if self._rate_limited else None
+
+    # connections --------------------------------------------------------------------------
+    @property
+    def connections(self) -> int:
+        """TCP connections accepted so far (keep-alive clients reuse theirs)."""
+        with self._lock:
+            return self._connections
+
+    def _connection_opened(self) -> None:
+        with self._lock:
+            self._connections += 1
 
     # request log ----------------------------------------------------------------------------
     @property
