@@ -29,12 +29,12 @@ from hfollama_widgets.widgets.chat.history import new_entry
 from hfollama_widgets.widgets.chat.stream import ReplyRun
 
 CHAT_MODEL = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
-WORDS = "the quick brown fox jumps over the lazy dog while a model streams its answer".split()
+WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "while", "a", "model", "streams", "its", "answer"]
 
 
 def prose(tokens: int) -> str:
     """About ``tokens`` FakeOllama tokens of plain prose in paragraphs."""
-    words = [WORDS[i % len(WORDS)] for i in range(tokens // 2)]
+    words = [WORDS[i % len(WORDS)] for i in range(tokens)]  # a word and its space: one token
     lines = [" ".join(words[i : i + 60]) for i in range(0, len(words), 60)]
     return "\n\n".join(lines)
 
@@ -117,7 +117,7 @@ def cpu_per_token(n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=4.0, help="streaming time per turn")
+    parser.add_argument("--seconds", type=float, default=8.0, help="streaming time per turn")
     parser.add_argument("--big", type=int, default=400_000, help="tokens of the long CPU run")
     args = parser.parse_args()
 

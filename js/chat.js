@@ -349,7 +349,7 @@ function render({ model, el }) {
       return requestSync();
     }
     const view = live.view;
-    const entry = { ...msg.entry, content: live.content.text, thinking: live.thinking.text };
+    const entry = { role: "assistant", model: model.get("model"), ...msg.entry, content: live.content.text, thinking: live.thinking.text };
     views.set(entry.id, view); // the live bubble becomes the finished message
     live = null;
     entries = [...entries, entry];

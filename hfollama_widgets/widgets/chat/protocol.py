@@ -32,10 +32,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-__all__ = ["end_message", "log_message"]
+__all__ = ["compact", "end_message", "log_message"]
 
 #: Entry fields whose text the deltas already carried (left out of the ``end`` message).
 STREAMED_FIELDS = ("content", "thinking")
+
+
+def compact(entry: Mapping[str, Any]) -> dict[str, Any]:
+    """``entry`` without the fields at their empty default (``None``, ``""``, ``False``): the
+    views read a missing field as empty, and a turn's fixed cost stays small.
+
+    >>> compact({"id": "m1", "role": "user", "content": "Hi", "error": None, "stopped": False})
+    {'id': 'm1', 'role': 'user', 'content': 'Hi'}
+    """
+    return {k: v for k, v in entry.items() if v is not None and v != "" and v is not False}
 
 
 def log_message(
@@ -48,7 +58,7 @@ def log_message(
     thinking: str = "",
 ) -> dict[str, Any]:
     """A ``log`` message (see the module docstring); the live text only when there is some."""
-    msg: dict[str, Any] = {"type": "log", "keep": keep, "add": [dict(e) for e in add]}
+    msg: dict[str, Any] = {"type": "log", "keep": keep, "add": [compact(e) for e in add]}
     msg["live"] = live
     if view is not None:
         msg["view"] = view
@@ -59,9 +69,13 @@ def log_message(
     return msg
 
 
-def end_message(entry: Mapping[str, Any]) -> dict[str, Any]:
-    """The ``end`` message for a finished reply ``entry``: its stats, not its text."""
-    small = {k: v for k, v in entry.items() if k not in STREAMED_FIELDS}
+def end_message(entry: Mapping[str, Any], *, model: str | None = None) -> dict[str, Any]:
+    """The ``end`` message for a finished reply ``entry``: its stats, not its text (nor its
+    ``role``, always "assistant", nor its ``model`` when it is the widget's ``model``)."""
+    small = {k: v for k, v in compact(entry).items() if k not in STREAMED_FIELDS}
+    small.pop("role", None)
+    if model is not None and small.get("model") == model:
+        del small["model"]
     return {
         "type": "end",
         "id": entry["id"],

@@ -106,7 +106,7 @@ class FlushPolicy:
     """When streamed text goes to the page: the first text at once; then at most once per
     ``interval_s``, and only once ``min_bytes`` of new text are waiting or ``max_wait_s`` passed
     since the last send. Each comm message costs ~60 bytes of envelope (measured by
-    ``bench/stream_messages.py``), so ``min_bytes=200`` keeps the bytes sent within 1.3x the
+    ``bench/chat_traffic.py``), so ``min_bytes=300`` keeps the bytes sent within 1.3x the
     reply's text even for a slow model; ``min_bytes=0`` sends every ``interval_s``.
 
     >>> FlushPolicy().due(0.03, 10_000), FlushPolicy().due(0.2, 10), FlushPolicy().due(0.2, 500)
@@ -114,7 +114,7 @@ class FlushPolicy:
     """
 
     interval_s: float = 0.06
-    min_bytes: int = 200
+    min_bytes: int = 300
     max_wait_s: float = 1.0
 
     def due(self, since_last_s: float, pending: int) -> bool:

@@ -107,7 +107,7 @@ class ChatWidget(WidgetBase):
         messages: Iterable[Mapping[str, Any]] | None = None,
         tools: Sequence[Any] | None = None,
         flush_interval: float = 0.06,
-        flush_bytes: int = 200,
+        flush_bytes: int = 300,
         **kwargs: Any,
     ) -> None:
         start = list(messages or [])
@@ -304,7 +304,7 @@ class ChatWidget(WidgetBase):
                 reply["error"] = error_dict(run.error)
             with self._lock, self.hold_sync():
                 self._set_history([*self.history, reply])
-                self._send_message(end_message(reply))
+                self._send_message(end_message(reply, model=self.model))
                 if run.error is not None:
                     self._show_error(run.error)
                 if self.streaming == reply["id"]:
