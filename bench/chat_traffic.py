@@ -29,7 +29,7 @@ from hfollama_widgets.widgets.chat.history import new_entry
 from hfollama_widgets.widgets.chat.stream import ReplyRun
 
 CHAT_MODEL = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
-WORDS = ["the", "quick", "brown", "fox", "jumps", "over", "the", "lazy", "dog", "while", "a", "model", "streams", "its", "answer"]
+WORDS = "the quick brown fox jumps over the lazy dog while a model streams its answer".split()  # noqa: SIM905
 
 
 def prose(tokens: int) -> str:
