@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # for tests.browser (the browser harness)
+sys.path.append(str(ROOT))  # for tests.browser (the harness); PYTHONPATH picks the package
 
 from hfollama_widgets.ollama import Client  # noqa: E402
 from hfollama_widgets.testing import FakeHub, FakeOllama  # noqa: E402
