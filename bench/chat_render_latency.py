@@ -49,7 +49,7 @@ class TimedClient(Client):
     def chat(self, *args, **kwargs):
         out = super().chat(*args, **kwargs)
         return TimedStream(out) if kwargs.get("stream") else out
-chat = ChatWidget(TimedClient(%r), %r)
+chat = ChatWidget(TimedClient(%r), %r%s)
 """
 
 PAGE_PROBE = """
@@ -103,6 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tokens", type=int, default=5000)
     parser.add_argument("--rate", type=float, default=500, help="tokens per second")
+    parser.add_argument("--flush-bytes", type=int, default=None, help="ChatWidget flush_bytes")
     args = parser.parse_args()
 
     from playwright.sync_api import sync_playwright
@@ -125,7 +126,8 @@ def main() -> None:
                 browser = pw.chromium.launch(
                     executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
                 )
-                cells = [KERNEL_SETUP % (ollama.url, CHAT_MODEL), "chat"]
+                extra = "" if args.flush_bytes is None else f", flush_bytes={args.flush_bytes}"
+                cells = [KERNEL_SETUP % (ollama.url, CHAT_MODEL, extra), "chat"]
                 write_notebook(server.root_dir, "bench.ipynb", cells)
                 nb = NotebookSession(
                     server, browser, "bench.ipynb", screenshot_dir=Path(tmp), screenshot_prefix="b"
