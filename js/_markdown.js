@@ -133,3 +133,105 @@ export function renderMarkdown(el, text) {
   el.innerHTML = markdownToSafeHtml(text);
   addCopyButtons(el);
 }
+
+/** True for a line that opens or closes a fenced code block (CommonMark: up to 3 spaces, then 3+ ` or ~). */
+const FENCE = /^ {0,3}(`{3,}|~{3,})(.*)$/;
+
+/**
+ * Markdown rendered as it streams in: only the block being written is re-rendered.
+ *
+ * The text is cut into blocks at a blank line followed by an unindented line, outside fenced code
+ * (such a line always starts a new top-level block, so each block renders alone as it would in the
+ * whole text, bar reference-style link definitions and loose-list spacing). A finished block is rendered
+ * once and kept; the last one (the tail) is re-rendered as text comes. When re-rendering the tail
+ * gets slow (one huge paragraph or code block), it is re-rendered at most every 8x its last cost and
+ * the text in between is appended as plain text (textContent, never HTML), so text appears at once and
+ * the page never falls behind the stream. Every block goes through markdownToSafeHtml (DOMPurify).
+ */
+export class MarkdownStream {
+  constructor(el) {
+    this.el = el;
+    this.reset();
+  }
+
+  reset() {
+    this.el.replaceChildren();
+    this.text = "";
+    this.done = 0; // text[0:done] is in finished blocks
+    this.scan = 0; // complete lines before this index have been scanned
+    this.fence = null; // {char, len} while inside fenced code
+    this.blank = false; // the last scanned line was blank (outside fences)
+    this.tail = null; // element of the block being written
+    this.tailShown = 0; // text[done:done+tailShown] is rendered as markdown in the tail
+    this.raw = null; // text node holding plain text appended since
+    this.cost = 0; // ms the last tail render took
+    this.renderedAt = 0;
+  }
+
+  /** Show `text` (usually the previous text plus more); `final` renders the tail fully now. */
+  update(text, final = false) {
+    if (text.length < this.text.length || !text.startsWith(this.text)) this.reset();
+    this.text = text;
+    for (let nl = text.indexOf("\n", this.scan); nl >= 0; nl = text.indexOf("\n", this.scan)) {
+      this.line(text.slice(this.scan, nl), this.scan);
+      this.scan = nl + 1;
+    }
+    this.renderTail(final);
+  }
+
+  line(line, start) {
+    const fence = FENCE.exec(line);
+    if (this.fence) {
+      if (fence && fence[1][0] === this.fence.char && fence[1].length >= this.fence.len && !fence[2].trim()) this.fence = null;
+      return;
+    }
+    const blank = !line.trim();
+    if (!blank && this.blank && /^\S/.test(line) && start > this.done) this.commit(start);
+    this.blank = blank;
+    if (fence && !(fence[1][0] === "`" && fence[2].includes("`"))) this.fence = { char: fence[1][0], len: fence[1].length };
+  }
+
+  /** text[done:end] is a finished block: render it once, before the tail. */
+  commit(end) {
+    const block = document.createElement("div");
+    block.className = "hfw-md-block";
+    renderMarkdown(block, this.text.slice(this.done, end));
+    this.el.insertBefore(block, this.tail);
+    this.done = end;
+    this.tailShown = -1; // the tail's text changed: render it again
+  }
+
+  renderTail(final) {
+    const text = this.text.slice(this.done);
+    if (!this.tail) {
+      this.tail = document.createElement("div");
+      this.tail.className = "hfw-md-block hfw-md-tail";
+      this.el.appendChild(this.tail);
+    }
+    if (text.length === this.tailShown && !this.raw) return;
+    const now = performance.now();
+    const due = final || this.tailShown < 0 || now - this.renderedAt >= this.cost * 8;
+    if (!due && this.tailShown >= 0 && text.length > this.tailShown) {
+      this.appendRaw(text.slice(this.tailShown));
+      return;
+    }
+    renderMarkdown(this.tail, text);
+    this.raw = null;
+    this.tailShown = text.length;
+    this.renderedAt = performance.now();
+    this.cost = this.renderedAt - now;
+  }
+
+  /** Plain text (a text node, never HTML) after the last rendered element, until the next render. */
+  appendRaw(text) {
+    if (!this.raw) {
+      let host = this.tail;
+      while (host.lastElementChild && !["PRE", "DIV", "BUTTON"].includes(host.lastElementChild.tagName)) host = host.lastElementChild;
+      if (host.lastElementChild && host.lastElementChild.tagName === "DIV") host = host.lastElementChild.querySelector("code") || host;
+      this.raw = document.createTextNode("");
+      host.appendChild(this.raw);
+      this.rawFrom = this.tailShown;
+    }
+    this.raw.data = this.text.slice(this.done + this.rawFrom);
+  }
+}

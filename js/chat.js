@@ -1,17 +1,19 @@
 // ChatWidget front end.
 //
-// Source of truth: the synced traits. `history` holds the finished messages and is rendered on every view
-// (so a re-render, a second view or a reload shows the conversation). The reply being streamed is NOT in
-// `history`: `streaming` holds its id, Python sends only the new text as custom messages
-// {type: "delta", id, content, content_at, thinking, thinking_at}, and a view that appears mid-reply asks
-// for what came before with {type: "sync"} (answered by {type: "partial", id, content, thinking}).
-// Offsets make the merge safe whatever order a partial and deltas arrive in.
-// Markdown of the live reply is re-rendered at most once per animation frame.
+// The conversation is not a synced trait: Python sends what is new as custom messages (see
+// hfollama_widgets/widgets/chat/protocol.py): {type: "log", keep, add, live} per turn (and for clear /
+// regenerate), ["delta", id, content_at, content, thinking_at?, thinking?] for the live reply's new text,
+// {type: "end", id, entry, content_length, thinking_length} when it is finished (stats only: the text came
+// as deltas). A view asks once, when it renders, with {type: "sync", view} and ignores the rest until the
+// answer (a "log" with its `view` token: everything so far, and the live text) arrives; it asks again only
+// if it finds a gap. Offsets count Unicode code points, like Python's str.
+// The live reply's markdown is rendered incrementally (MarkdownStream: finished blocks kept), at most once
+// per animation frame.
 // Until the first text arrives (Ollama may be loading the model) the live bubble says so, with the
 // seconds elapsed, ticking here in the page; Stop stays available during that wait.
 import "./chat.css";
 import { button, h, renderError, waitingText } from "./_shared.js";
-import { renderMarkdown } from "./_markdown.js";
+import { MarkdownStream } from "./_markdown.js";
 
 const nextFrame =
   typeof window.requestAnimationFrame === "function"
@@ -20,12 +22,34 @@ const nextFrame =
 const cancelFrame =
   typeof window.cancelAnimationFrame === "function" ? (id) => window.cancelAnimationFrame(id) : (id) => clearTimeout(id);
 
-/** Merge `text` starting at offset `at` into `current` (append-only text). Returns null on a gap. */
-export function mergeAt(current, text, at) {
-  if (typeof at !== "number" || at > current.length) return null;
-  const merged = current.slice(0, at) + text;
-  return merged.length >= current.length ? merged : current;
+/** Length in Unicode code points (Python's len()), not UTF-16 units. */
+export function codePoints(text) {
+  let n = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) n--;
+  }
+  return n;
 }
+
+/**
+ * Merge `text`, which starts at code point `at`, into `part` ({text, length} with length in code points;
+ * append-only text). Returns false on a gap (text missing before `at`).
+ */
+export function mergeAt(part, text, at) {
+  if (typeof at !== "number" || typeof text !== "string" || at > part.length) return false;
+  if (at < part.length) {
+    const skip = part.length - at; // already have these code points
+    const points = Array.from(text);
+    if (points.length <= skip) return true;
+    text = points.slice(skip).join("");
+  }
+  part.text += text;
+  part.length += codePoints(text);
+  return true;
+}
+
+const newPart = (text = "") => ({ text, length: codePoints(text) });
 
 function statsText(entry) {
   const parts = [];
@@ -34,6 +58,27 @@ function statsText(entry) {
   if (Number.isFinite(entry.duration_s)) parts.push(`${entry.duration_s.toFixed(1)} s`);
   if (entry.done_reason === "length") parts.push("cut at the length limit");
   return parts.join(" · ");
+}
+
+/** The collapsed list of the tool calls a reply made: name and JSON arguments, as text only. */
+function toolCallsView(calls) {
+  const items = calls.map((call) => {
+    const fn = (call && call.function) || {};
+    let args = fn.arguments;
+    try {
+      args = typeof args === "string" ? args : JSON.stringify(args ?? {}, null, 2);
+    } catch {
+      args = String(args);
+    }
+    return h(
+      "div",
+      { className: "hfw-chat-tool-call", dataset: { testid: "tool-call" } },
+      h("div", { className: "hfw-chat-tool-name hfw-mono", dataset: { testid: "tool-name" } }, String(fn.name ?? "")),
+      h("pre", { className: "hfw-chat-tool-args", dataset: { testid: "tool-args" } }, args),
+    );
+  });
+  const label = calls.length === 1 ? "1 tool call" : `${calls.length} tool calls`;
+  return h("details", { className: "hfw-chat-tools", dataset: { testid: "tool-calls" } }, h("summary", {}, label), ...items);
 }
 
 /** One message bubble; `update(entry, live)` refreshes it in place (keeps <details> open state). */
@@ -50,11 +95,14 @@ class MessageView {
       this.thinkingBody,
     );
     this.content = h("div", { className: "hfw-chat-content", dataset: { testid: "content" } });
+    this.markdown = entry.role === "assistant" ? new MarkdownStream(this.content) : null;
+    this.tools = h("div", { className: "hfw-chat-tools-slot", hidden: true });
     this.waiting =
       entry.role === "assistant" ? h("div", { className: "hfw-chat-waiting hfw-muted", dataset: { testid: "waiting" }, hidden: true }) : null;
     this.liveSince = null;
     this.meta = h("div", { className: "hfw-chat-meta" });
-    const who = entry.role === "user" ? "You" : entry.model || modelName || "Assistant";
+    const who =
+      entry.role === "user" ? "You" : entry.role === "tool" ? `Tool${entry.tool_name ? `: ${entry.tool_name}` : ""}` : entry.model || modelName || "Assistant";
     this.el = h(
       "div",
       { className: `hfw-chat-msg hfw-chat-${entry.role}`, dataset: { testid: "message", role: entry.role, id: entry.id } },
@@ -62,9 +110,10 @@ class MessageView {
       entry.role === "assistant" ? this.thinking : null,
       this.waiting,
       this.content,
+      this.tools,
       this.meta,
     );
-    this.shown = { content: null, thinking: null, metaKey: null };
+    this.shown = { content: null, thinking: "", tools: null, metaKey: null, live: null };
   }
 
   /** Show (or hide) "Waiting for Ollama to load the model… N s" while no text came yet. */
@@ -81,20 +130,37 @@ class MessageView {
     return true;
   }
 
+  /** Thinking text: appended when it grew (the common case while streaming), else replaced. */
+  showThinking(thinking) {
+    const shown = this.shown.thinking;
+    if (thinking === shown) return;
+    if (shown && thinking.length > shown.length && thinking.startsWith(shown)) {
+      this.thinkingBody.appendChild(document.createTextNode(thinking.slice(shown.length)));
+    } else {
+      this.thinkingBody.textContent = thinking;
+    }
+    this.thinking.hidden = !thinking;
+    this.shown.thinking = thinking;
+  }
+
   update(entry, live) {
     const content = entry.content || "";
     const thinking = entry.thinking || "";
     this.tick(live, content, thinking);
-    if (thinking !== this.shown.thinking) {
-      this.thinking.hidden = !thinking;
-      this.thinkingBody.textContent = thinking;
-      this.shown.thinking = thinking;
-    }
+    this.showThinking(thinking);
     this.thinkingSummary.textContent = live && !content ? "Thinking…" : "Thoughts";
-    if (content !== this.shown.content) {
-      if (this.role === "assistant") renderMarkdown(this.content, content);
+    if (content !== this.shown.content || (!live && this.shown.live)) {
+      if (this.markdown) this.markdown.update(content, !live);
       else this.content.textContent = content;
       this.shown.content = content;
+    }
+    this.shown.live = Boolean(live);
+    const calls = Array.isArray(entry.tool_calls) ? entry.tool_calls : [];
+    const toolsKey = JSON.stringify(calls);
+    if (toolsKey !== this.shown.tools) {
+      this.shown.tools = toolsKey;
+      this.tools.replaceChildren(...(calls.length ? [toolCallsView(calls)] : []));
+      this.tools.hidden = calls.length === 0;
     }
     this.el.classList.toggle("hfw-chat-live", Boolean(live));
     this.el.dataset.state = live ? "streaming" : entry.error ? "error" : entry.stopped ? "stopped" : "done";
@@ -116,14 +182,20 @@ class MessageView {
   }
 }
 
+let viewCount = 0;
+
 function render({ model, el }) {
   const views = new Map(); // id -> MessageView (finished messages)
-  let live = null; // {id, content, thinking, view}
+  let entries = []; // this view's copy of the conversation (finished messages)
+  let live = null; // the reply being streamed: {id, content: {text, length}, thinking: {text, length}, view}
+  let waitingFor = null; // the token of this view's sync request, until its answer comes
+  let syncs = 0;
   let frame = null;
   let debounce = null;
+  const token = `v${++viewCount}-${Math.random().toString(36).slice(2, 10)}`;
   // ticks the waiting seconds of the live bubble (only while it waits for the first text)
   const ticker = setInterval(() => {
-    if (live) live.view.tick(true, live.content, live.thinking);
+    if (live) live.view.tick(true, live.content.text, live.thinking.text);
   }, 500);
 
   // -- layout ------------------------------------------------------------------------------------
@@ -176,56 +248,60 @@ function render({ model, el }) {
   const scrollDown = (force) => {
     if (force || nearBottom()) log.scrollTop = log.scrollHeight;
   };
+  const liveEntry = () => ({ id: live.id, role: "assistant", content: live.content.text, thinking: live.thinking.text });
 
   function submit() {
     const text = input.value;
-    if (!text.trim() || model.get("streaming")) return;
+    if (!text.trim() || live || waitingFor) return;
     model.send({ type: "send", text });
     input.value = "";
   }
 
+  /** Ask Python for the whole conversation (at render, or after a gap); the rest waits for the answer. */
+  function requestSync() {
+    waitingFor = `${token}-${++syncs}`;
+    root.dataset.syncs = String(syncs);
+    model.send({ type: "sync", view: waitingFor });
+  }
+
+  function startLive(id, content = "", thinking = "") {
+    if (live && live.id === id) return;
+    live = { id, content: newPart(content), thinking: newPart(thinking), view: new MessageView({ id, role: "assistant" }, model.get("model")) };
+  }
+
   function renderLog() {
-    const history = model.get("history") || [];
-    const streamingId = model.get("streaming") || "";
     const stick = nearBottom();
     const seen = new Set();
     const nodes = [];
-    for (const entry of history) {
+    for (const entry of entries) {
       seen.add(entry.id);
       let view = views.get(entry.id);
-      if (!view && live && live.id === entry.id) view = live.view; // the live bubble becomes final
       if (!view) view = new MessageView(entry, model.get("model"));
       views.set(entry.id, view);
       view.update(entry, false);
       nodes.push(view.el);
     }
     for (const id of [...views.keys()]) if (!seen.has(id)) views.delete(id);
-    if (streamingId && !seen.has(streamingId)) {
-      if (!live || live.id !== streamingId) {
-        live = { id: streamingId, content: "", thinking: "", view: new MessageView({ id: streamingId, role: "assistant" }, model.get("model")) };
-        model.send({ type: "sync" });
-      }
-      live.view.update(live, true);
+    if (live) {
+      live.view.update(liveEntry(), true);
       nodes.push(live.view.el);
-    } else {
-      live = null;
     }
     log.replaceChildren(...nodes);
     empty.hidden = nodes.length > 0;
+    root.dataset.messages = String(entries.length);
     scrollDown(stick);
     renderControls();
   }
 
   function renderControls() {
-    const streaming = Boolean(model.get("streaming"));
-    const history = model.get("history") || [];
+    const streaming = Boolean(live);
     sendBtn.hidden = streaming;
     stopBtn.hidden = !streaming;
-    regenBtn.disabled = streaming || !history.some((m) => m.role === "user");
-    clearBtn.disabled = history.length === 0 && !streaming;
-    root.dataset.state = streaming ? "streaming" : model.get("error") ? "error" : "idle";
+    regenBtn.disabled = streaming || !entries.some((m) => m.role === "user");
+    clearBtn.disabled = entries.length === 0 && !streaming;
+    root.dataset.state = waitingFor ? "loading" : streaming ? "streaming" : model.get("error") ? "error" : "idle";
     const box = renderError(errorBox, model.get("error"));
-    if (box && !streaming && history.some((m) => m.role === "user")) {
+    if (box && !streaming && entries.some((m) => m.role === "user")) {
       box.appendChild(button("Retry", () => model.send({ type: "retry" }), { dataset: { testid: "retry" } }));
     }
   }
@@ -236,22 +312,58 @@ function render({ model, el }) {
       frame = null;
       if (!live) return;
       const stick = nearBottom();
-      live.view.update(live, true);
+      live.view.update(liveEntry(), true);
       scrollDown(stick);
     });
   }
 
-  function applyText(msg) {
-    if (!live || live.id !== msg.id) return;
-    let gap = false;
-    for (const key of ["content", "thinking"]) {
-      if (typeof msg[key] !== "string") continue;
-      const merged = msg.type === "partial" ? mergeAt(live[key], msg[key], 0) : mergeAt(live[key], msg[key], msg[`${key}_at`]);
-      if (merged === null) gap = true;
-      else live[key] = merged;
-    }
-    if (gap) model.send({ type: "sync" });
+  // -- messages from Python (see the header) -------------------------------------------------------
+  function onDelta(msg) {
+    const [, id, contentAt, content, thinkingAt, thinking] = msg;
+    if (!live || live.id !== id) return requestSync();
+    const ok = mergeAt(live.content, content || "", contentAt) && (thinking === undefined || mergeAt(live.thinking, thinking, thinkingAt));
+    if (!ok) return requestSync();
     scheduleLive();
+  }
+
+  function onLog(msg) {
+    if (waitingFor) {
+      if (msg.view !== waitingFor) return; // sent before the answer to this view: the answer has it
+      waitingFor = null;
+      entries = Array.isArray(msg.add) ? msg.add : [];
+      live = null;
+      if (msg.live) startLive(msg.live, msg.content || "", msg.thinking || "");
+      return renderLog();
+    }
+    if (msg.view !== undefined) return; // another view's answer: nothing new for this one
+    if (typeof msg.keep !== "number" || msg.keep > entries.length) return requestSync();
+    entries = [...entries.slice(0, msg.keep), ...(msg.add || [])];
+    if (!msg.live) live = null;
+    else startLive(msg.live);
+    renderLog();
+  }
+
+  function onEnd(msg) {
+    if (!live || live.id !== msg.id || live.content.length !== msg.content_length || live.thinking.length !== msg.thinking_length) {
+      live = null;
+      return requestSync();
+    }
+    const view = live.view;
+    const entry = { role: "assistant", model: model.get("model"), ...msg.entry, content: live.content.text, thinking: live.thinking.text };
+    views.set(entry.id, view); // the live bubble becomes the finished message
+    live = null;
+    entries = [...entries, entry];
+    renderLog();
+  }
+
+  function onMessage(msg) {
+    if (Array.isArray(msg)) {
+      if (msg[0] === "delta" && !waitingFor) onDelta(msg);
+      return;
+    }
+    if (!msg || typeof msg !== "object") return;
+    if (msg.type === "log") onLog(msg);
+    else if (msg.type === "end" && !waitingFor) onEnd(msg);
   }
 
   function renderSettings() {
@@ -294,19 +406,17 @@ function render({ model, el }) {
   systemInput.addEventListener("change", saveSystem);
   tempInput.addEventListener("change", saveTemperature);
 
-  model.on("change:history", renderLog);
-  model.on("change:streaming", renderLog);
   model.on("change:error", renderControls);
   model.on("change:model", renderSettings);
   model.on("change:system", renderSettings);
   model.on("change:options", renderSettings);
-  model.on("msg:custom", (msg) => {
-    if (msg && (msg.type === "delta" || msg.type === "partial")) applyText(msg);
-  });
+  model.on("msg:custom", onMessage);
 
   renderSettings();
+  requestSync();
   renderLog();
   return () => {
+    model.off("msg:custom", onMessage);
     if (frame !== null) cancelFrame(frame);
     clearTimeout(debounce);
     clearInterval(ticker);

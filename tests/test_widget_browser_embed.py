@@ -80,14 +80,17 @@ def test_embedded_chat_relays_messages_both_ways(hub: Any, client: Any, fake_oll
     assert browser.children[cid]["state"]["system"] == "Be brief."
     _msg(browser, {"type": "child_msg", "id": cid, "content": {"type": "send", "text": "Hi"}})
     chat.wait(timeout=60)
-    history = browser.children[cid]["state"]["history"]
+    history = chat.history
     assert [m["role"] for m in history] == ["user", "assistant"]
-    assert history[-1]["content"] and browser.children[cid]["state"]["streaming"] == ""
-    deltas = [m["msg"] for m in sent if m.get("type") == "child" and m.get("id") == cid]
-    assert deltas and all(d["type"] == "delta" for d in deltas)
+    # the conversation is not in the relayed state (re-sent on every child change): the
+    # embedded view gets what is new as the chat's own messages, relayed
+    assert "history" not in browser.children[cid]["state"]
+    relayed = [m["msg"] for m in sent if m.get("type") == "child" and m.get("id") == cid]
+    deltas = [m for m in relayed if isinstance(m, list) and m[0] == "delta"]
+    assert deltas and [m["type"] for m in relayed if isinstance(m, dict)] == ["log", "end"]
     text = ""
     for d in deltas:
-        text = text[: d["content_at"]] + d["content"]
+        text = text[: d[2]] + d[3]
     assert text == history[-1]["content"]
     # unknown children and messages are ignored
     _msg(browser, {"type": "child_msg", "id": "chat:nope", "content": {"type": "send"}})

@@ -40,11 +40,16 @@ class CommSpy:
         widget.comm.send = send
 
     def custom(self, kind: str) -> list[dict[str, Any]]:
-        return [
-            m["content"]
-            for m in self.sent
-            if m.get("method") == "custom" and m["content"].get("type") == kind
-        ]
+        """The custom messages of one kind; deltas (compact lists) decoded into dicts."""
+        out = []
+        for m in self.sent:
+            content = m.get("content") if m.get("method") == "custom" else None
+            if isinstance(content, list) and content and content[0] == kind == "delta":
+                d = ReplyDelta.from_message(content)
+                out.append({"id": content[1], **vars(d)})
+            elif isinstance(content, dict) and content.get("type") == kind:
+                out.append(content)
+        return out
 
     def updates(self) -> list[dict[str, Any]]:
         return [m["state"] for m in self.sent if m.get("method") == "update"]
@@ -100,7 +105,11 @@ def test_reply_streams_into_history_with_stats(chat: ChatWidget, ollama_url: str
         assert delta["content_at"] == len(text)
         text += delta["content"]
     assert text == final["content"]
-    assert spy.updates()[-1] == {"history": chat.history, "streaming": ""}
+    # the end of the reply is its stats in one small message, not its text again
+    (end,) = spy.custom("end")
+    assert end["entry"]["tokens"] == final["tokens"] and "content" not in end["entry"]
+    assert end["content_length"] == len(final["content"])
+    assert all("history" not in u for u in spy.updates())
 
 
 def test_messages_are_resendable_to_ollama(chat: ChatWidget, ollama_url: str) -> None:
@@ -282,9 +291,10 @@ def test_front_end_messages_drive_the_chat(chat: ChatWidget, fake_ollama: Any) -
     chat._handle_custom_msg({"type": "send", "text": "From the browser"}, [])
     wait_until(lambda: len(spy.custom("delta")) >= 2)
     # a view that renders mid-reply asks for what came so far
-    chat._handle_custom_msg({"type": "sync"}, [])
-    partial = spy.custom("partial")[-1]
-    assert partial["id"] == chat.streaming and partial["content"]
+    chat._handle_custom_msg({"type": "sync", "view": "v1"}, [])
+    partial = [m for m in spy.custom("log") if m.get("view") == "v1"][-1]
+    assert partial["live"] == chat.streaming and partial["content"]
+    assert [e["content"] for e in partial["add"]] == ["From the browser"]
     chat._handle_custom_msg({"type": "stop"}, [])
     final = chat.wait(timeout=5)
     assert final is not None and final["stopped"]
@@ -357,9 +367,9 @@ def test_long_reply_sends_few_small_messages(chat: ChatWidget, fake_ollama: Any)
     assert len(deltas) < tokens / 5
     # only new text is sent: the deltas add up to the answer once, not once per token
     assert sum(len(d.get("content", "")) for d in deltas) == len(final["content"])
-    # the history trait is sent twice per turn (user message, final reply), not per token
-    history_updates = [u for u in spy.updates() if "history" in u]
-    assert len(history_updates) == 2
+    # the conversation is never a state update; the turn is one log message and one end
+    assert all("history" not in u for u in spy.updates())
+    assert len(spy.custom("log")) == 1 and len(spy.custom("end")) == 1
 
 
 def test_a_reply_reads_its_stream_to_the_end() -> None:
@@ -379,9 +389,4 @@ def test_a_reply_reads_its_stream_to_the_end() -> None:
     assert run.error is None and run.content == "Hi" and run.final is not None
     assert read_past_the_final_line == [True]
     assert deltas == [ReplyDelta("Hi", 0, "", 0)]
-    assert deltas[0].to_message("m1") == {
-        "type": "delta",
-        "id": "m1",
-        "content": "Hi",
-        "content_at": 0,
-    }
+    assert deltas[0].to_message("m1") == ["delta", "m1", 0, "Hi"]

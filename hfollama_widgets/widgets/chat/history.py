@@ -4,9 +4,16 @@ A history *entry* is a plain JSON-able dict (it is synced to the browser)::
 
     {"id": "m3", "role": "assistant", "content": "...", "thinking": "...", "model": "hf.co/...",
      "tokens": 42, "tokens_per_s": 31.5, "duration_s": 1.33, "done_reason": "stop", "ttft_s": 0.2,
-     "stopped": False, "error": None}   # error: {"type", "message", "fix"} when the reply failed
+     "stopped": False, "error": None,   # error: {"type", "message", "fix"} when the reply failed
+     "tool_calls": [...]}               # only when the model asked for tools (Ollama's field)
 
 User entries carry ``id``, ``role``, ``content`` (the rest at their defaults).
+
+``tool_calls`` is Ollama's ``message.tool_calls``: a list of
+``{"id"?, "function": {"index"?, "name": str, "arguments": dict}}``, each call sent whole in one
+stream chunk and kept as sent (ollama/ollama ``api/types.go`` ``Message``/``ToolCall``;
+``docs/api.md`` "Streaming with tools"). An assistant message re-sent to Ollama carries it, so the
+model sees which calls it made.
 """
 
 from __future__ import annotations
@@ -19,6 +26,7 @@ import pandas as pd
 
 __all__ = [
     "DATAFRAME_COLUMNS",
+    "entries_from_messages",
     "entries_to_messages",
     "history_to_dataframe",
     "new_entry",
@@ -88,17 +96,46 @@ def stats_from_final(line: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def entries_from_messages(messages: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """History entries for Ollama-style ``messages`` (a conversation to start from).
+
+    ``system`` messages are left out (the widget's system prompt holds that); ``thinking`` and
+    ``tool_calls`` are kept.
+
+    >>> calls = [{"function": {"name": "get_weather", "arguments": {"city": "Tokyo"}}}]
+    >>> [e["role"] for e in entries_from_messages([
+    ...     {"role": "system", "content": "Be brief."}, {"role": "user", "content": "Weather?"},
+    ...     {"role": "assistant", "content": "", "tool_calls": calls}])]
+    ['user', 'assistant']
+    """
+    out: list[dict[str, Any]] = []
+    for message in messages:
+        role = str(message.get("role") or "user")
+        if role == "system":
+            continue
+        entry = new_entry(role, str(message.get("content") or ""))
+        entry["thinking"] = str(message.get("thinking") or "")
+        calls = message.get("tool_calls")
+        if calls:
+            entry["tool_calls"] = [dict(c) for c in calls if isinstance(c, Mapping)]
+        if role == "tool" and message.get("tool_name"):
+            entry["tool_name"] = str(message["tool_name"])
+        out.append(entry)
+    return out
+
+
 def entries_to_messages(
     history: Iterable[Mapping[str, Any]],
     *,
     system: str | None = None,
     thinking: bool = False,
-) -> list[dict[str, str]]:
+) -> list[dict[str, Any]]:
     """The conversation as Ollama ``messages``: system first (if any), then user/assistant turns.
 
     Failed replies (``error`` set) are left out: they are not part of the conversation, and the
     last user turn is what a retry re-sends. Stopped replies stay in (the user kept them).
-    ``thinking=True`` adds the assistant's reasoning as Ollama's separate ``thinking`` field.
+    ``thinking=True`` adds the assistant's reasoning as Ollama's separate ``thinking`` field;
+    an assistant's ``tool_calls`` (and a tool result's ``tool_name``) are always kept.
 
     >>> h = [new_entry("user", "Hi"), {**new_entry("assistant", "Hello!"), "thinking": "greet"}]
     >>> for m in entries_to_messages(h, system="Be brief."):
@@ -109,15 +146,22 @@ def entries_to_messages(
     >>> entries_to_messages(h, thinking=True)[-1]
     {'role': 'assistant', 'content': 'Hello!', 'thinking': 'greet'}
     """
-    out: list[dict[str, str]] = []
+    out: list[dict[str, Any]] = []
     if system:
         out.append({"role": "system", "content": system})
     for entry in history:
         if entry.get("error"):
             continue
-        msg = {"role": str(entry["role"]), "content": str(entry.get("content") or "")}
+        msg: dict[str, Any] = {
+            "role": str(entry["role"]),
+            "content": str(entry.get("content") or ""),
+        }
         if thinking and entry["role"] == "assistant" and entry.get("thinking"):
             msg["thinking"] = str(entry["thinking"])
+        if entry.get("tool_calls"):
+            msg["tool_calls"] = [dict(c) for c in entry["tool_calls"]]
+        if entry.get("tool_name"):
+            msg["tool_name"] = str(entry["tool_name"])
         out.append(msg)
     return out
 

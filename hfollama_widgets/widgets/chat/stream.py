@@ -1,10 +1,14 @@
 """One streaming chat reply, run in a background thread, batched for the browser.
 
 :class:`ReplyRun` (a :class:`~hfollama_widgets.widgets._base.Job`) reads
-``client.chat(..., stream=True)`` line by line, accumulates the answer and the model's
-``thinking``, and calls ``on_delta`` with a :class:`ReplyDelta` (only the NEW text) at most once
-per ``interval_s`` (the first token goes out at once). ``stop()`` is safe from any thread: it
-closes the HTTP stream, which ends the iteration in the worker.
+``client.chat(..., stream=True)`` line by line, accumulates the answer, the model's ``thinking``
+and any ``tool_calls``, and calls ``on_delta`` with a :class:`ReplyDelta` (only the NEW text) when
+its :class:`FlushPolicy` says so (the first token goes out at once). ``stop()`` is safe from any
+thread: it closes the HTTP stream, which ends the iteration in the worker.
+
+Accumulation is linear: each part is appended to a list (:class:`TextParts`) and joined only
+when asked for (a flush, a snapshot, the end); per token the worker appends and checks the
+throttle, nothing else.
 """
 
 from __future__ import annotations
@@ -17,9 +21,53 @@ from typing import Any
 
 from hfollama_widgets.errors import OllamaProtocolError
 from hfollama_widgets.ollama import Client
-from hfollama_widgets.widgets._base import Job, Throttle
+from hfollama_widgets.widgets._base import Job
 
-__all__ = ["ReplyDelta", "ReplyRun"]
+__all__ = ["FlushPolicy", "ReplyDelta", "ReplyRun", "TextParts"]
+
+
+class TextParts:
+    """Append-only text kept as a list of parts: ``append`` is O(1) and the text is joined
+    only when asked for (``+=`` on a growing string, quadratic over a long reply, never happens).
+
+    >>> t = TextParts()
+    >>> t.append("Hel"); t.append("lo"); t.append("")
+    >>> str(t), len(t), t.since(3)
+    ('Hello', 5, 'lo')
+    """
+
+    __slots__ = ("_length", "_parts")
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self._length = 0
+
+    def append(self, text: str) -> None:
+        """Add ``text`` at the end."""
+        if text:
+            self._parts.append(text)
+            self._length += len(text)
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __str__(self) -> str:
+        # never rewrites the list: another thread may be appending (join holds the GIL)
+        return "".join(self._parts)
+
+    def since(self, offset: int) -> str:
+        """The text from character ``offset`` on (joins only the parts it needs)."""
+        if offset >= self._length:
+            return ""
+        out: list[str] = []
+        need = self._length - offset
+        for part in reversed(self._parts):
+            out.append(part)
+            need -= len(part)
+            if need <= 0:
+                break
+        joined = "".join(reversed(out))
+        return joined[-(self._length - offset) :]
 
 
 @dataclass(frozen=True)
@@ -31,22 +79,54 @@ class ReplyDelta:
     thinking: str
     thinking_at: int
 
-    def to_message(self, reply_id: str) -> dict[str, Any]:
-        """The front end's ``delta`` message (only the parts that have new text).
+    def to_message(self, reply_id: str) -> list[Any]:
+        """The front end's ``delta`` message, a compact list (it is sent many times a second,
+        so its envelope is kept small): ``["delta", id, content_at, content, thinking_at,
+        thinking]``, the thinking pair only when there is new thinking.
 
         >>> ReplyDelta("lo", 3, "", 0).to_message("m2")
-        {'type': 'delta', 'id': 'm2', 'content': 'lo', 'content_at': 3}
+        ['delta', 'm2', 3, 'lo']
+        >>> ReplyDelta.from_message(ReplyDelta("", 5, "hm", 2).to_message("m2"))
+        ReplyDelta(content='', content_at=5, thinking='hm', thinking_at=2)
         """
-        msg: dict[str, Any] = {"type": "delta", "id": reply_id}
-        if self.content:
-            msg.update(content=self.content, content_at=self.content_at)
+        msg: list[Any] = ["delta", reply_id, self.content_at, self.content]
         if self.thinking:
-            msg.update(thinking=self.thinking, thinking_at=self.thinking_at)
+            msg += [self.thinking_at, self.thinking]
         return msg
+
+    @classmethod
+    def from_message(cls, msg: list[Any]) -> ReplyDelta:
+        """The delta a :meth:`to_message` list carries."""
+        thinking_at, thinking = (msg[4], msg[5]) if len(msg) > 4 else (0, "")
+        return cls(msg[3], msg[2], thinking, thinking_at)
+
+
+@dataclass(frozen=True)
+class FlushPolicy:
+    """When streamed text goes to the page: the first text at once; then at most once per
+    ``interval_s``, and only once ``min_bytes`` of new text are waiting or ``max_wait_s`` passed
+    since the last send. Each comm message costs ~60 bytes of envelope (measured by
+    ``bench/chat_traffic.py``), so ``min_bytes=300`` keeps the bytes sent within 1.3x the
+    reply's text even for a slow model; ``min_bytes=0`` sends every ``interval_s``.
+
+    >>> FlushPolicy().due(0.03, 10_000), FlushPolicy().due(0.2, 10), FlushPolicy().due(0.2, 500)
+    (False, False, True)
+    """
+
+    interval_s: float = 0.06
+    min_bytes: int = 300
+    max_wait_s: float = 1.0
+
+    def due(self, since_last_s: float, pending: int) -> bool:
+        """True if ``pending`` characters, ``since_last_s`` after the last send, go out now."""
+        if since_last_s < self.interval_s or pending <= 0:
+            return False
+        return pending >= self.min_bytes or since_last_s >= self.max_wait_s
 
 
 class ReplyRun(Job):
-    """Stream one reply; results in ``content``, ``thinking``, ``final``, ``stopped``, ``error``.
+    """Stream one reply; results in ``content``, ``thinking``, ``tool_calls``, ``final``,
+    ``stopped``, ``error``.
 
     ``on_end(run)`` is called in the run's thread once the reply is over (the last text sent),
     before ``done`` is set.
@@ -73,7 +153,8 @@ class ReplyRun(Job):
         on_end: Callable[[ReplyRun], None] | None = None,
         think: bool | str | None = None,
         options: Mapping[str, Any] | None = None,
-        interval_s: float = 0.05,
+        tools: list[Any] | None = None,
+        flush: FlushPolicy | None = None,
         name: str = "hfw-chat",
     ) -> None:
         super().__init__(name=name)
@@ -82,10 +163,13 @@ class ReplyRun(Job):
         self.messages = messages
         self.think = think
         self.options = dict(options) if options else None
+        self.tools = tools
         self.on_delta = on_delta
         self.on_end = on_end
-        self.content = ""
-        self.thinking = ""
+        self._content = TextParts()
+        self._thinking = TextParts()
+        #: Ollama's ``message.tool_calls`` of every chunk, in order
+        self.tool_calls: list[dict[str, Any]] = []
         self.final: dict[str, Any] | None = None
         #: wall-clock times (``time.time()``): request sent, first token received
         self.started_at: float | None = None
@@ -96,14 +180,32 @@ class ReplyRun(Job):
         #: set by the widget when a Stop came before Ollama answered: the reply was ended
         #: without this run, which is left to finish (or time out) on its own
         self.abandoned = False
-        self._throttle = Throttle(interval_s)
+        self._policy = flush or FlushPolicy()
+        self._last_flush = 0.0
         self._flush_lock = threading.Lock()
         self._sent_content = 0
         self._sent_thinking = 0
 
-    def snapshot(self) -> dict[str, str]:
-        """Everything received so far (for a view that renders mid-reply)."""
-        return {"content": self.content, "thinking": self.thinking}
+    @property
+    def content(self) -> str:
+        """The answer received so far."""
+        return str(self._content)
+
+    @property
+    def thinking(self) -> str:
+        """The model's reasoning received so far (Ollama's separate ``thinking`` field)."""
+        return str(self._thinking)
+
+    def snapshot(self, send: Callable[[dict[str, Any]], None]) -> None:
+        """Hand everything SENT so far to ``send`` (for a view that renders mid-reply), with no
+        delta going out meanwhile: the deltas after it continue exactly where it ends."""
+        with self._flush_lock:
+            send(
+                {
+                    "content": str(self._content)[: self._sent_content],
+                    "thinking": str(self._thinking)[: self._sent_thinking],
+                }
+            )
 
     # -- worker -------------------------------------------------------------------------------
 
@@ -112,8 +214,14 @@ class ReplyRun(Job):
         if self.stopped:
             return
         self.started_at = time.time()
+        extra: dict[str, Any] = {} if self.tools is None else {"tools": self.tools}
         stream = self.client.chat(
-            self.model, self.messages, stream=True, think=self.think, options=self.options
+            self.model,
+            self.messages,
+            stream=True,
+            think=self.think,
+            options=self.options,
+            **extra,
         )
         if not self.attach(stream):
             return
@@ -127,18 +235,20 @@ class ReplyRun(Job):
             thought = message.get("thinking") or ""
             if (text or thought) and self.first_token_at is None:
                 self.first_token_at = time.time()
-            if text:
-                self.content += text
-            if thought:
-                self.thinking += thought
+            self._content.append(text)
+            self._thinking.append(thought)
+            calls = message.get("tool_calls")
+            if calls:  # Ollama sends each call whole, in one chunk (see history.tool_call)
+                self.tool_calls.extend(dict(c) for c in calls if isinstance(c, Mapping))
             if line.get("done"):
                 # keep reading to the end of the body: the connection goes back to the pool
                 self.final = dict(line)
-            elif (text or thought) and (first or self._throttle.ready()):
-                if first:
-                    self._throttle.ready()  # start the interval at the first token
-                first = False
-                self.flush()
+            elif text or thought:
+                pending = len(self._content) + len(self._thinking)
+                pending -= self._sent_content + self._sent_thinking
+                if first or self._policy.due(time.monotonic() - self._last_flush, pending):
+                    first = False
+                    self.flush()
         if self.final is None and not self.stopped:
             raise OllamaProtocolError(
                 "The reply stream ended before the final line (the connection was cut).",
@@ -157,12 +267,12 @@ class ReplyRun(Job):
     def flush(self) -> None:
         """Send the text not yet sent (if any) through ``on_delta``."""
         with self._flush_lock:
-            content, thinking = self.content, self.thinking
             c_at, t_at = self._sent_content, self._sent_thinking
-            new_c, new_t = content[c_at:], thinking[t_at:]
+            new_c, new_t = self._content.since(c_at), self._thinking.since(t_at)
             if not new_c and not new_t:
                 return
-            self._sent_content, self._sent_thinking = len(content), len(thinking)
+            self._sent_content, self._sent_thinking = c_at + len(new_c), t_at + len(new_t)
+            self._last_flush = time.monotonic()
             self.on_delta(ReplyDelta(new_c, c_at, new_t, t_at))
 
 

@@ -13,12 +13,13 @@ Example (against the real Hub and Ollama)::
 
 Design (why it does not flood the browser):
 
-- The reply streams in a daemon thread (:class:`~.stream.ReplyRun`, a background job). While it
-  streams, only the NEW text goes to the browser, as custom messages ``{"type": "delta", ...}``
-  (:class:`~.stream.ReplyDelta`), batched to at most one per ``flush_interval`` (50 ms). The
-  finished reply is then written once into the synced ``history`` trait, so a re-render, a
-  second view or a page reload shows the whole conversation. A view that appears mid-reply
-  asks for the partial text (``{"type": "sync"}``).
+- The reply streams in a daemon thread (:class:`~.stream.ReplyRun`, a background job). The
+  conversation is not a synced trait: Python keeps the full list (``history``), each view its
+  own copy, and custom messages carry only what is new (:mod:`~.protocol`): per turn the user's
+  message once, the reply's new text as deltas (batched by :class:`~.stream.FlushPolicy`: at
+  most one per ``flush_interval``, and only once ``flush_bytes`` are waiting or a second has
+  passed), then the reply's stats in one small message. A view that renders (late, a second
+  one, after a reload) asks once for the conversation and the reply's text so far.
 - One reply at a time: sending while a reply streams is refused (Python raises
   :class:`~hfollama_widgets.errors.ChatBusyError` with the fix; the UI swaps Send for Stop).
   Stop keeps the partial answer, marked ``stopped``.
@@ -32,7 +33,7 @@ Design (why it does not flood the browser):
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -42,12 +43,14 @@ from hfollama_widgets.errors import ChatBusyError, HFOllamaError
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets._base import STATIC, FrontEndActions, Jobs, WidgetBase, error_dict
 from hfollama_widgets.widgets.chat.history import (
+    entries_from_messages,
     entries_to_messages,
     history_to_dataframe,
     new_entry,
     stats_from_final,
 )
-from hfollama_widgets.widgets.chat.stream import ReplyDelta, ReplyRun
+from hfollama_widgets.widgets.chat.protocol import end_message, log_message
+from hfollama_widgets.widgets.chat.stream import FlushPolicy, ReplyDelta, ReplyRun
 
 __all__ = ["FRONT_END_ACTIONS", "ChatWidget"]
 
@@ -58,7 +61,7 @@ FRONT_END_ACTIONS: FrontEndActions = {
     "clear": ("clear", None),
     "regenerate": ("_regenerate_from_page", None),
     "retry": ("_regenerate_from_page", None),
-    "sync": ("_send_partial", None),
+    "sync": ("_answer_sync", "view"),
 }
 
 
@@ -86,10 +89,12 @@ class ChatWidget(WidgetBase):
     think = traitlets.Union(
         [traitlets.Bool(), traitlets.Unicode()], allow_none=True, default_value=None
     ).tag(sync=True)
-    #: Finished messages (see :mod:`~.history`); the in-progress reply is not in here.
-    history = traitlets.List(traitlets.Dict()).tag(sync=True)
-    #: Id of the reply being streamed, "" when idle.
-    streaming = traitlets.Unicode("").tag(sync=True)
+    #: Finished messages (see :mod:`~.history`); the in-progress reply is not in here. Not
+    #: synced: the views get what is new as messages (:mod:`~.protocol`). Assigning a new list
+    #: sends it whole to the views, once.
+    history = traitlets.List(traitlets.Dict())
+    #: Id of the reply being streamed, "" when idle (the views learn it from the messages).
+    streaming = traitlets.Unicode("")
 
     def __init__(
         self,
@@ -99,15 +104,32 @@ class ChatWidget(WidgetBase):
         system: str | None = None,
         options: Mapping[str, Any] | None = None,
         think: bool | str | None = None,
-        flush_interval: float = 0.05,
+        messages: Iterable[Mapping[str, Any]] | None = None,
+        tools: Sequence[Any] | None = None,
+        flush_interval: float = 0.06,
+        flush_bytes: int = 300,
         **kwargs: Any,
     ) -> None:
+        start = list(messages or [])
+        if system is None:  # a system message of the conversation given is the system prompt
+            system = next(
+                (str(m.get("content") or "") for m in start if m.get("role") == "system"), None
+            )
         super().__init__(
-            model=model, system=system or "", options=dict(options or {}), think=think, **kwargs
+            model=model,
+            system=system or "",
+            options=dict(options or {}),
+            think=think,
+            history=entries_from_messages(start),
+            **kwargs,
         )
         self.client = client
-        self.flush_interval = flush_interval
+        #: Ollama ``tools`` passed with every request (``None``: the ``tools`` field is not sent).
+        self.tools = list(tools) if tools is not None else None
+        self.flush_policy = FlushPolicy(interval_s=flush_interval, min_bytes=flush_bytes)
         self._lock = threading.RLock()
+        self._own_change = 0  # > 0 while the widget itself changes `history` (already announced)
+        self.observe(self._history_assigned, names="history")
         # The current reply is the latest job; idle is that job being done, so a reply that
         # ends late never marks the next one idle (nor takes its Stop).
         self._jobs: Jobs[ReplyRun] = Jobs("ChatWidget")
@@ -117,15 +139,16 @@ class ChatWidget(WidgetBase):
     # -- public API ---------------------------------------------------------------------------
 
     @property
-    def messages(self) -> list[dict[str, str]]:
-        """The conversation as Ollama ``messages`` (system first), ready for ``client.chat``.
+    def messages(self) -> list[dict[str, Any]]:
+        """The conversation as Ollama ``messages`` (system first), ready for ``client.chat``;
+        an assistant message that called tools carries Ollama's ``tool_calls``.
 
         Assistant ``thinking`` is left out (use :meth:`get_messages` with ``thinking=True`` to keep
         it as Ollama's separate ``thinking`` field); failed replies are left out; stopped ones stay.
         """
         return self.get_messages()
 
-    def get_messages(self, *, thinking: bool = False) -> list[dict[str, str]]:
+    def get_messages(self, *, thinking: bool = False) -> list[dict[str, Any]]:
         """Like :attr:`messages`; ``thinking=True`` adds each reply's reasoning as ``thinking``."""
         return entries_to_messages(self.history, system=self.system or None, thinking=thinking)
 
@@ -157,8 +180,10 @@ class ChatWidget(WidgetBase):
             raise HFOllamaError("The message is empty.", fix="Type something to send.")
         with self._lock:
             self._refuse_if_busy()
-            self.history = [*self.history, new_entry("user", text)]
-            self._start_reply()
+            entry = new_entry("user", text)
+            keep = len(self.history)
+            self._set_history([*self.history, entry])
+            self._start_reply(keep, [entry])
 
     def regenerate(self) -> None:
         """Drop the last reply (stopped, failed or finished); ask again for the last user turn.
@@ -172,8 +197,8 @@ class ChatWidget(WidgetBase):
                 history.pop()
             if not history:
                 raise HFOllamaError("There is nothing to answer yet.", fix="Send a message first.")
-            self.history = history
-            self._start_reply()
+            self._set_history(history)
+            self._start_reply(len(history), [])
 
     #: Retry after an error re-sends the last user turn, exactly like :meth:`regenerate`.
     retry = regenerate
@@ -195,7 +220,8 @@ class ChatWidget(WidgetBase):
         self.stop()
         self.wait(timeout=10)
         with self._lock, self.hold_sync():
-            self.history = []
+            self._set_history([])
+            self._send_message(log_message(0))
             self._clear_error()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
@@ -221,8 +247,25 @@ class ChatWidget(WidgetBase):
                 fix="Wait for it with chat.wait(), or stop it with chat.stop(), then send again.",
             )
 
-    def _start_reply(self) -> None:
-        """Start streaming a reply to the current history (caller holds the lock)."""
+    def _set_history(self, history: list[dict[str, Any]]) -> None:
+        """Change ``history`` without sending it (the caller sends what changed)."""
+        self._own_change += 1
+        try:
+            self.history = history
+        finally:
+            self._own_change -= 1
+
+    def _history_assigned(self, _change: object = None) -> None:
+        """``chat.history = [...]`` from outside: every view gets the new list, once."""
+        if self._own_change:
+            return
+        with self._lock:
+            live = self.streaming or None
+            self._send_message(log_message(0, self.history, live=live))
+
+    def _start_reply(self, keep: int, add: list[dict[str, Any]]) -> None:
+        """Start streaming a reply to the current history (caller holds the lock); the views
+        learn of it (``keep`` entries kept, ``add`` appended) in one message."""
         reply = new_entry("assistant", model=self.model)
         run = ReplyRun(
             self.client,
@@ -232,12 +275,13 @@ class ChatWidget(WidgetBase):
             on_end=lambda ended: self._reply_ended(ended, reply),
             think=self.think,
             options=self.options,
-            interval_s=self.flush_interval,
+            tools=self.tools,
+            flush=self.flush_policy,
             name=f"hfw-chat-{reply['id']}",
         )
-        with self.hold_sync():
-            self._clear_error()
-            self.streaming = reply["id"]
+        self._clear_error()
+        self.streaming = reply["id"]
+        self._send_message(log_message(keep, add, live=reply["id"]))
         self._reply = reply
         self._jobs.start(run)
 
@@ -254,10 +298,13 @@ class ChatWidget(WidgetBase):
                 reply.update(stats_from_final(run.final))
             if run.first_token_at is not None and run.started_at is not None:
                 reply["ttft_s"] = round(run.first_token_at - run.started_at, 4)
+            if run.tool_calls:
+                reply["tool_calls"] = list(run.tool_calls)
             if run.error is not None:
                 reply["error"] = error_dict(run.error)
             with self._lock, self.hold_sync():
-                self.history = [*self.history, reply]
+                self._set_history([*self.history, reply])
+                self._send_message(end_message(reply, model=self.model))
                 if run.error is not None:
                     self._show_error(run.error)
                 if self.streaming == reply["id"]:
@@ -266,9 +313,14 @@ class ChatWidget(WidgetBase):
             with self._lock, self.hold_sync():
                 self.error = error_dict(exc)
                 self.streaming = ""
+                self._send_message(log_message(len(self.history)))  # the views: no live reply
 
     def _send_delta(self, reply_id: str, delta: ReplyDelta) -> None:
-        super().send(delta.to_message(reply_id))
+        self._send_message(delta.to_message(reply_id))
+
+    def _send_message(self, message: Any) -> None:
+        """One custom message to every view (and relay)."""
+        super().send(message)
 
     # -- front-end messages (FRONT_END_ACTIONS) -----------------------------------------------
 
@@ -280,8 +332,16 @@ class ChatWidget(WidgetBase):
         if not self.is_streaming:
             self.regenerate()
 
-    def _send_partial(self) -> None:
-        """Answer a view that appears mid-reply with what came so far."""
-        run, reply_id = self._jobs.current, self.streaming
-        if run is not None and reply_id and not run.done.is_set():
-            super().send({"type": "partial", "id": reply_id, **run.snapshot()})
+    def _answer_sync(self, view: str | None) -> None:
+        """Answer a view that renders (it has nothing yet) with the conversation and the live
+        reply's text so far, in one message; no delta goes out in between."""
+        with self._lock:
+            run, live = self._jobs.current, self.streaming or None
+            if live is None or run is None or run.done.is_set():
+                self._send_message(log_message(0, self.history, view=view or ""))
+                return
+            run.snapshot(
+                lambda text: self._send_message(
+                    log_message(0, self.history, live=live, view=view or "", **text)
+                )
+            )
