@@ -81,7 +81,8 @@ def layer_plan(meta: GGUFMetadata) -> LayerPlan | None:
     def key(suffix: str) -> Any:
         return meta.kv.get(f"{arch}.{suffix}")
 
-    heads_kv = _per_layer(meta.head_count_kv if meta.head_count_kv is not None else 0, n_layer)
+    raw_kv = meta.head_count_kv if meta.head_count_kv is not None else meta.head_count
+    heads_kv = _per_layer(raw_kv if raw_kv is not None else 0, n_layer)  # absent: no GQA
     heads = _per_layer(meta.head_count if meta.head_count is not None else 0, n_layer)
     recurrent = [False] * n_layer
     if arch.startswith(RECURRENT_ONLY):
@@ -98,7 +99,7 @@ def layer_plan(meta: GGUFMetadata) -> LayerPlan | None:
         interval = int(key("full_attention_interval") or 4)  # [LC] L2291; [LC+] reads the key
         recurrent = [(il + 1) % interval != 0 for il in range(n_layer)]
         heads_kv = [0 if r else h for r, h in zip(recurrent, heads_kv, strict=True)]
-    if meta.head_count_kv is None and not arch.startswith(RECURRENT_ONLY) and not any(heads_kv):
+    if raw_kv is None and not arch.startswith(RECURRENT_ONLY) and not any(heads_kv):
         return None
     if arch == "gemma3n":
         heads_kv = [h if il < 20 else 0 for il, h in enumerate(heads_kv)]  # [LC] L1300-1305
