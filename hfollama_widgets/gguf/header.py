@@ -100,14 +100,17 @@ def file_type_name(code: int | None) -> str | None:
 def tensor_role(name: str) -> str:
     """What a tensor is for, as the decode-speed ceiling needs it (by llama.cpp's tensor names).
 
-    ``token_embd`` (one row is read per token), ``experts`` (routed MoE experts, ``*_exps``:
-    only ``expert_used_count`` of ``expert_count`` are read per token) or ``other``.
+    ``token_embd`` (one row is read per token, unless it doubles as the output layer),
+    ``output`` (the LM head), ``experts`` (routed MoE experts, ``*_exps``: only
+    ``expert_used_count`` of ``expert_count`` are read per token) or ``other``.
 
     >>> tensor_role("blk.3.ffn_up_exps.weight"), tensor_role("token_embd.weight")
     ('experts', 'token_embd')
     """
     if name.startswith("token_embd."):
         return "token_embd"
+    if name == "output.weight":
+        return "output"
     return "experts" if "_exps." in name else "other"
 
 
