@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from hfollama_widgets.bandwidth import lookup_bandwidth_gbs, measure_ram_bandwidth_gbs
 from hfollama_widgets.checks import non_negative_number
 
 __all__ = ["GPU", "Hardware", "detect_hardware", "parse_meminfo", "parse_nvidia_smi"]
@@ -41,10 +42,12 @@ class GPU:
 
     name: str
     vram_gb: float
+    memory_bandwidth_gbs: float | None = None
 
     def __post_init__(self) -> None:
         fix = "State VRAM in GB (10**9 bytes) as a number >= 0, e.g. GPU('RTX 4090', 24)."
         non_negative_number("vram_gb", self.vram_gb, allow_none=False, fix=fix)
+        non_negative_number("memory_bandwidth_gbs", self.memory_bandwidth_gbs, fix=fix)
 
 
 @dataclass(frozen=True)
@@ -67,6 +70,8 @@ class Hardware:
     gpus: tuple[GPU, ...] = field(default_factory=tuple)
     unified_memory: bool = False
     available_ram_gb: float | None = None
+    memory_bandwidth_gbs: float | None = None
+    ram_bandwidth_gbs: float | None = None
 
     def __post_init__(self) -> None:
         # Finite and >= 0 (0 = unknown / no GPU, as detect_hardware reports it); no bool, no str.
@@ -75,6 +80,9 @@ class Hardware:
             non_negative_number(
                 name, getattr(self, name), allow_none=name == "available_ram_gb", fix=fix
             )
+        bw_fix = "State bandwidth in GB/s, e.g. Hardware(ram_gb=32, memory_bandwidth_gbs=90)."
+        for name in ("memory_bandwidth_gbs", "ram_bandwidth_gbs"):
+            non_negative_number(name, getattr(self, name), fix=bw_fix)
         if not self.vram_gb and self.gpus and not self.unified_memory:
             object.__setattr__(self, "vram_gb", round(sum(g.vram_gb for g in self.gpus), 3))
 
@@ -86,6 +94,37 @@ class Hardware:
         if self.unified_memory:
             return round(self.ram_gb * UNIFIED_GPU_FRACTION, 3)
         return 0.0
+
+    @property
+    def gpu_bandwidth_gbs(self) -> float | None:
+        """Bandwidth of the memory GPU layers read (unified memory: the chip's), or ``None``.
+
+        ``memory_bandwidth_gbs`` when given; else, over several GPUs (layers split by VRAM,
+        read one after another), ``Σ vram / Σ (vram / bandwidth)``.
+
+        >>> Hardware(ram_gb=64, gpus=(GPU("a", 24, 1000.0), GPU("b", 24, 500.0))).gpu_bandwidth_gbs
+        666.7
+        """
+        if not self.gpu_budget_gb:
+            return None
+        if self.memory_bandwidth_gbs:
+            return float(self.memory_bandwidth_gbs)
+        known = [g for g in self.gpus if g.memory_bandwidth_gbs and g.vram_gb]
+        if not known or len(known) != len(self.gpus):
+            return None
+        total = sum(g.vram_gb for g in known)
+        time = sum(g.vram_gb / float(g.memory_bandwidth_gbs or 1) for g in known)
+        return round(total / time, 1)
+
+    @property
+    def cpu_bandwidth_gbs(self) -> float | None:
+        """Bandwidth of system RAM (what CPU layers read): ``ram_bandwidth_gbs``, or
+        ``memory_bandwidth_gbs`` on a machine without a GPU, or (Apple) the chip's."""
+        if self.ram_bandwidth_gbs:
+            return float(self.ram_bandwidth_gbs)
+        if not self.gpu_budget_gb or self.unified_memory:
+            return self.memory_bandwidth_gbs or self.gpu_bandwidth_gbs
+        return None
 
     def describe(self) -> str:
         """One line for people, e.g. ``'32.0 GB RAM, NVIDIA RTX 4090 (25.8 GB)'``."""
@@ -108,6 +147,8 @@ class Hardware:
             "gpus": [{"name": g.name, "vram_gb": g.vram_gb} for g in self.gpus],
             "unified_memory": self.unified_memory,
             "available_ram_gb": self.available_ram_gb,
+            "gpu_bandwidth_gbs": self.gpu_bandwidth_gbs,
+            "cpu_bandwidth_gbs": self.cpu_bandwidth_gbs,
         }
 
 
@@ -119,6 +160,7 @@ def detect_hardware(
     system: str | None = None,
     machine: str | None = None,
     timeout: float = 5.0,
+    measure_ram: bool = True,
 ) -> Hardware:
     """Look at this machine: RAM (total, available), NVIDIA GPUs, Apple unified memory.
 
@@ -126,6 +168,9 @@ def detect_hardware(
     hw.memsize`` on macOS, ``GlobalMemoryStatusEx`` on Windows, else ``os.sysconf``. GPUs come
     from ``nvidia-smi`` when it is on ``PATH`` (failures and timeouts are ignored). ``runner``,
     ``meminfo_path``, ``cgroup_path``, ``system`` and ``machine`` are there for tests.
+    Bandwidths: GPUs and Apple chips by name from
+    :data:`~hfollama_widgets.bandwidth.PUBLISHED_BANDWIDTH_GBS`; system RAM measured once per
+    process with numpy (``measure_ram=False`` skips it).
 
     >>> hw = detect_hardware()
     >>> hw.ram_gb > 0
@@ -140,11 +185,13 @@ def detect_hardware(
     if system == "Darwin" and machine in ("arm64", "aarch64"):
         chip = (run(["sysctl", "-n", "machdep.cpu.brand_string"]) or "").strip() or "Apple Silicon"
         budget = round(ram_gb * UNIFIED_GPU_FRACTION, 3)
+        chip_bw = lookup_bandwidth_gbs(chip)
         return Hardware(
             ram_gb=ram_gb,
-            gpus=(GPU(chip, budget),),
+            gpus=(GPU(chip, budget, chip_bw),),
             unified_memory=True,
             available_ram_gb=avail_gb,
+            memory_bandwidth_gbs=chip_bw,
         )
     out = run(["nvidia-smi", "--query-gpu=name,memory.total", "--format=csv,noheader,nounits"])
     gpus = parse_nvidia_smi(out or "")
@@ -153,6 +200,7 @@ def detect_hardware(
         vram_gb=float(round(sum(g.vram_gb for g in gpus), 3)),
         gpus=gpus,
         available_ram_gb=avail_gb,
+        ram_bandwidth_gbs=measure_ram_bandwidth_gbs() if measure_ram else None,
     )
 
 
@@ -160,7 +208,7 @@ def parse_nvidia_smi(text: str) -> tuple[GPU, ...]:
     """GPUs from ``nvidia-smi --query-gpu=name,memory.total --format=csv,noheader,nounits``.
 
     >>> parse_nvidia_smi("NVIDIA GeForce RTX 4090, 24564\\n")
-    (GPU(name='NVIDIA GeForce RTX 4090', vram_gb=25.757),)
+    (GPU(name='NVIDIA GeForce RTX 4090', vram_gb=25.757, memory_bandwidth_gbs=1008.0),)
     """
     gpus: list[GPU] = []
     for line in text.splitlines():
@@ -168,7 +216,9 @@ def parse_nvidia_smi(text: str) -> tuple[GPU, ...]:
         mib = mib.strip()
         if not sep or not mib.replace(".", "", 1).isdigit():
             continue  # "[N/A]", error lines, blank lines
-        gpus.append(GPU(name.strip() or "NVIDIA GPU", round(float(mib) * _MIB / 1e9, 3)))
+        label = name.strip() or "NVIDIA GPU"
+        vram = round(float(mib) * _MIB / 1e9, 3)
+        gpus.append(GPU(label, vram, lookup_bandwidth_gbs(label)))
     return tuple(gpus)
 
 

@@ -71,9 +71,12 @@ def test_nvidia_smi_output_becomes_gpus(bin_dir: Path, meminfo: Path, tmp_path: 
         "--format=csv,noheader,nounits",
     ]
     assert hw.gpus == (
-        GPU("NVIDIA GeForce RTX 4090", round(24564 * MIB / 1e9, 3)),
+        # RTX 4090: 1008 GB/s (nvidia.com spec); the A2000 is not in the table
+        GPU("NVIDIA GeForce RTX 4090", round(24564 * MIB / 1e9, 3), 1008.0),
         GPU("NVIDIA RTX A2000 12GB", round(12282 * MIB / 1e9, 3)),
     )
+    assert hw.gpu_bandwidth_gbs is None  # one GPU's bandwidth unknown: no ceiling guessed
+    assert hw.ram_bandwidth_gbs and hw.ram_bandwidth_gbs > 0  # measured with numpy
     assert hw.vram_gb == pytest.approx((24564 + 12282) * MIB / 1e9, abs=0.002)
     assert hw.ram_gb == pytest.approx(32768000 * 1024 / 1e9, abs=0.001)
     assert hw.available_ram_gb == pytest.approx(20480000 * 1024 / 1e9, abs=0.001)

@@ -72,20 +72,59 @@ def test_llama3_8b_kv_is_128_kib_per_token() -> None:
     assert kv_cache_bytes_per_token(m, "bf16") == 128 * KIB
 
 
+def llama3_fixed_overhead(n_ctx: int = 4096) -> tuple[int, int]:
+    """(compute, output) bytes for meta() by the formulas of gguf.memory.compute, written out."""
+    b, e, vocab, ff = 512, 4096, 128256, 14336
+    logits = 4 * 1 * (vocab + e)  # 2026 builds reserve one logits row per slot
+    attention = 4 * b * (1 + 4 * e) + 2 * b * n_ctx  # flash attention (the -fa auto default)
+    ffn = 4 * b * (3 * ff + 4 * e)
+    return max(logits, attention, ffn), 4 * vocab
+
+
 def test_full_estimate_by_hand() -> None:
     est = estimate_memory(meta())
     weights = 4_920_734_016
     n_ctx = 4096  # min(131072, 4096)
     kv = n_ctx * 131072  # 512 MiB
-    overhead = round(weights * 0.05) + 256 * 131072 + 512 * 128256 * 4
+    compute, output = llama3_fixed_overhead()
     assert est["context_length"] == n_ctx and est["max_context_length"] == 131072
     assert (est["weights_bytes"], est["kv_cache_bytes"]) == (weights, kv)
-    assert est["overhead_bytes"] == overhead
-    assert est["total_bytes"] == weights + kv + overhead
-    assert est["total_gb"] == pytest.approx((weights + kv + overhead) / 1e9)
+    assert (est["compute_bytes"], est["output_bytes"]) == (compute, output)
+    assert est["overhead_bytes"] == compute + output
+    assert est["recurrent_state_bytes"] == 0
+    assert est["total_bytes"] == weights + kv + compute + output
+    assert est["total_gb"] == pytest.approx((weights + kv + compute + output) / 1e9)
     assert est["supported"] and est["reason"] is None
     assert (est["n_layers"], est["kv_heads"], est["key_length"]) == (32, 8, 128)
     assert est["effective_bpw"] == pytest.approx(4.902, abs=0.001)
+    assert est["flash_attention"] is True and est["kv_cells"] == 4096
+
+
+def test_context_is_padded_to_256_cells_and_slots_multiply_it() -> None:
+    est = estimate_memory(meta(), context_length=5000)
+    assert est["kv_cells"] == 5120 and est["kv_cache_bytes"] == 5120 * 131072
+    two = estimate_memory(meta(), context_length=4096, num_parallel=2)
+    assert (two["kv_cells"], two["kv_streams"]) == (4096, 2)
+    assert two["kv_cache_bytes"] == 2 * 4096 * 131072
+    assert two["output_bytes"] == 2 * 4 * 128256
+    shared = estimate_memory(meta(), context_length=4096, num_parallel=4, kv_unified=True)
+    assert shared["kv_cache_bytes"] == 4096 * 131072  # one stream the slots share
+
+
+def test_compute_buffer_grows_with_context_without_flash_attention() -> None:
+    # Mistral-7B (vocab 32000): 164 MiB at 2k and 2144 MiB at 32k, as logged (issue 11)
+    m = meta(vocab_size=32000, context_length=32768)
+    for n_ctx, mib in ((2048, 164), (32768, 2144)):
+        est = estimate_memory(m, context_length=n_ctx, flash_attention=False)
+        assert round(est["compute_bytes"] / 2**20) == mib
+    fa = estimate_memory(m, context_length=32768, flash_attention=True)
+    assert fa["compute_bytes"] < 200 * 2**20
+
+
+def test_quantized_v_cache_needs_flash_attention() -> None:
+    with pytest.raises(ValueError, match="needs flash attention"):
+        estimate_memory(meta(), kv_cache_type="q8_0", flash_attention=False)
+    assert estimate_memory(meta(), kv_cache_type="q8_0")["kv_cache_bytes"] == 4096 * 69632
 
 
 def test_context_length_default_and_override() -> None:
@@ -123,13 +162,17 @@ def test_moe_kv_depends_on_attention_only() -> None:
     assert kv_cache_bytes_per_token(m) == 48 * 4 * 256 * 2 == 96 * KIB
 
 
-@pytest.mark.parametrize("arch", ["mamba", "mamba2", "rwkv6", "rwkv7"])
-def test_recurrent_models_are_unsupported(arch: str) -> None:
-    est = estimate_memory(meta(architecture=arch))
-    assert est["supported"] is False
-    assert "unsupported" in est["reason"] and arch in est["reason"]
-    assert est["kv_cache_bytes"] is None and est["total_bytes"] is None
-    assert est["weights_bytes"] == 4_920_734_016
+def test_mamba2_state_is_fixed_per_sequence() -> None:
+    # Mamba-2 style keys: conv kernel 4, inner 4096, 1 group, state 128, 48 layers
+    keys = {"mamba2.ssm.conv_kernel": 4, "mamba2.ssm.inner_size": 4096}
+    keys |= {"mamba2.ssm.group_count": 1, "mamba2.ssm.state_size": 128}
+    m = meta(architecture="mamba2", head_count=None, head_count_kv=None, block_count=48, kv=keys)
+    per_layer = 4 * ((4 - 1) * (4096 + 2 * 1 * 128) + 128 * 4096)
+    one = estimate_memory(m, context_length=4096)
+    assert one["supported"] and one["kv_cache_bytes"] == 0
+    assert one["recurrent_state_bytes"] == 48 * per_layer
+    long = estimate_memory(m, context_length=65536, num_parallel=2)
+    assert long["recurrent_state_bytes"] == 2 * 48 * per_layer  # independent of the context
 
 
 def test_missing_attention_keys_are_unsupported_not_zero() -> None:
@@ -137,9 +180,20 @@ def test_missing_attention_keys_are_unsupported_not_zero() -> None:
     assert est["supported"] is False and est["total_bytes"] is None
 
 
-def test_sliding_window_note() -> None:
-    est = estimate_memory(meta(architecture="gemma3", kv={"gemma3.attention.sliding_window": 512}))
-    assert any("upper bound" in n for n in est["notes"])
+def test_sliding_window_layers_keep_window_plus_ubatch() -> None:
+    # gemma3 pattern: 5 of every 6 layers are SWA; 36 layers -> 30 SWA, 6 full
+    m = meta(architecture="gemma3", block_count=36, kv={"gemma3.attention.sliding_window": 1024})
+    est = estimate_memory(m, context_length=32768)
+    per_cell = 8 * 256 * 2  # one layer: 8 KV heads x (128 + 128) x 2 bytes
+    swa_cells = 1024 + 512  # pad(1024 + 512, 256) = 1536
+    assert est["swa_cells"] == swa_cells
+    assert est["kv_cache_bytes"] == (6 * 32768 + 30 * swa_cells) * per_cell
+    full = estimate_memory(m, context_length=32768, swa_full=True)
+    assert full["kv_cache_bytes"] == 36 * 32768 * per_cell
+    assert any("sliding-window" in n for n in est["notes"])
+    # an architecture llama.cpp gives no SWA keeps the full cache, whatever the header says
+    plain = estimate_memory(meta(kv={"llama.attention.sliding_window": 512}), context_length=8192)
+    assert plain["kv_cache_bytes"] == 8192 * 131072
 
 
 def test_effective_bits_per_weight() -> None:
@@ -189,11 +243,11 @@ def test_add_fit_columns() -> None:
     hw = Hardware(ram_gb=32, vram_gb=8)
     df = add_fit_columns(listing(), meta(), hw)
     kv = 4096 * 131072
-    fixed = 256 * 131072 + 512 * 128256 * 4  # overhead that does not scale with weights
+    fixed = sum(llama3_fixed_overhead())  # compute + output buffers
     by_file = df.set_index("filename")
     for name, size in [(f["path"], f["size"]) for f in FILES[:4]]:
         row = by_file.loc[name]
-        total = size + kv + round(size * 0.05) + fixed
+        total = size + kv + fixed
         assert row["est_memory_bytes"] == total
         assert row["kv_cache_bytes"] == kv
         assert row["est_memory_gb"] == pytest.approx(total / 1e9, abs=0.005)
@@ -251,9 +305,7 @@ def test_llama3_8b_from_the_hub(hub: Any) -> None:
     assert est["kv_cache_bytes"] == 1 * GIB
     size = hub.list_gguf_files(repo).set_index("quantization").loc["Q4_K_M", "size_bytes"]
     assert est["weights_bytes"] == size
-    assert (
-        est["total_bytes"] == size + GIB + round(size * 0.05) + 256 * 128 * KIB + 512 * 128256 * 4
-    )
+    assert est["total_bytes"] == size + GIB + sum(llama3_fixed_overhead(8192))
 
 
 def test_openelm_per_layer_kv_from_the_hub(hub: Any) -> None:
@@ -320,8 +372,9 @@ def test_fit_listing_reads_the_smallest_files_header(hub: Any) -> None:
     [
         (Hardware(ram_gb=16, vram_gb=8), "Q4_K_M", "full_gpu_offload"),
         (Hardware(ram_gb=16, vram_gb=3), "Q4_K_M", "partial_gpu_offload"),
-        # CPU only, 6 GB: ≤ 5.4 GB fits; no Q4_*/Q5_*/Q6/Q8/IQ4_XS does, IQ3_M (4.8 GB) is next
-        (Hardware(ram_gb=6), "IQ3_M", "fits_in_ram"),
+        # CPU only, 6 GB: ≤ 5.4 GB fits; no Q4_*/Q5_*/Q6/Q8 does, IQ4_XS (4.4 GB + 0.5 GB KV
+        # + 0.1 GB compute) does
+        (Hardware(ram_gb=6), "IQ4_XS", "fits_in_ram"),
     ],
 )
 def test_select_fitting_row(hub: Any, hw: Hardware, quant: str, fit: str) -> None:

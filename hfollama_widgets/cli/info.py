@@ -155,7 +155,12 @@ def render(data: dict[str, Any]) -> str:
         lines += [
             f"Memory estimate (context {m['context_length']}, {m['kv_cache_type']} KV cache):",
             f"  weights {m['weights_gb']:.2f} GB + KV cache {m['kv_cache_gb']:.2f} GB + "
-            f"overhead {m['overhead_gb']:.2f} GB = {m['total_gb']:.2f} GB",
+            + (
+                f"recurrent state {m['recurrent_state_gb']:.2f} GB + "
+                if m.get("recurrent_state_gb")
+                else ""
+            )
+            + f"compute {m['overhead_gb']:.2f} GB = {m['total_gb']:.2f} GB",
         ]
     else:
         lines.append(f"Memory estimate: not available ({m.get('reason')})")

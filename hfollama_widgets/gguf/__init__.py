@@ -5,6 +5,7 @@
 - :mod:`~hfollama_widgets.gguf.metadata`: :class:`GGUFMetadata`, what a header says;
 - :mod:`~hfollama_widgets.gguf.memory`: the memory estimate; the one place its rules live
   (formula, default context, headroom);
+- :mod:`~hfollama_widgets.gguf.speed`: the decode-speed ceiling (bandwidth / bytes per token);
 - :mod:`~hfollama_widgets.gguf.fit`: fit labels and the listing columns and selection built
   on them.
 
@@ -35,15 +36,14 @@ from hfollama_widgets.gguf.memory import (
     DEFAULT_CONTEXT_LENGTH,
     HEADROOM,
     KV_CACHE_TYPES,
-    OVERHEAD_KV_TOKENS,
     UBATCH_TOKENS,
-    WEIGHTS_OVERHEAD,
     default_context_length,
     effective_bits_per_weight,
     estimate_memory,
     kv_cache_bytes_per_token,
 )
 from hfollama_widgets.gguf.metadata import GGUFMetadata, metadata_from_parser
+from hfollama_widgets.gguf.speed import decode_bytes_per_token, decode_ceiling_tokens_per_s
 
 __all__ = [
     "DEFAULT_CONTEXT_LENGTH",
@@ -51,15 +51,15 @@ __all__ = [
     "FIT_TEXT",
     "HEADROOM",
     "KV_CACHE_TYPES",
-    "OVERHEAD_KV_TOKENS",
     "UBATCH_TOKENS",
-    "WEIGHTS_OVERHEAD",
     "BadGGUF",
     "FitLabel",
     "GGUFMetadata",
     "HeaderParser",
     "NeedMoreBytes",
     "add_fit_columns",
+    "decode_bytes_per_token",
+    "decode_ceiling_tokens_per_s",
     "default_context_length",
     "effective_bits_per_weight",
     "estimate_memory",

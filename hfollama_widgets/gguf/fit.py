@@ -78,6 +78,8 @@ def add_fit_columns(
     *,
     context_length: int | None = None,
     kv_cache_type: str = "f16",
+    flash_attention: bool | None = None,
+    num_parallel: int = 1,
 ) -> pd.DataFrame:
     """A copy of a ``list_gguf_files`` frame with memory and fit columns for its model rows.
 
@@ -102,7 +104,12 @@ def add_fit_columns(
         e = None
         if meta is not None and size is not None:
             e = estimate_memory(
-                meta, context_length=context_length, kv_cache_type=kv_cache_type, file_size=size
+                meta,
+                context_length=context_length,
+                kv_cache_type=kv_cache_type,
+                file_size=size,
+                flash_attention=flash_attention,
+                num_parallel=num_parallel,
             )
         total = e["total_bytes"] if e else None
         label = fit_label(total, hardware) if total is not None and hardware else None

@@ -97,6 +97,23 @@ def file_type_name(code: int | None) -> str | None:
     return name.removeprefix("MOSTLY_").removeprefix("ALL_")
 
 
+def tensor_role(name: str) -> str:
+    """What a tensor is for, as the decode-speed ceiling needs it (by llama.cpp's tensor names).
+
+    ``token_embd`` (one row is read per token, unless it doubles as the output layer),
+    ``output`` (the LM head), ``experts`` (routed MoE experts, ``*_exps``: only
+    ``expert_used_count`` of ``expert_count`` are read per token) or ``other``.
+
+    >>> tensor_role("blk.3.ffn_up_exps.weight"), tensor_role("token_embd.weight")
+    ('experts', 'token_embd')
+    """
+    if name.startswith("token_embd."):
+        return "token_embd"
+    if name == "output.weight":
+        return "output"
+    return "experts" if "_exps." in name else "other"
+
+
 def tensor_nbytes(ggml_type: int, n_elements: int) -> int | None:
     """Bytes a tensor of ``n_elements`` takes in ``ggml_type`` (None for an unknown type).
 
@@ -123,6 +140,7 @@ class HeaderParser:
         self.parameter_count = 0
         self.tensor_bytes = 0
         self.tensor_types: dict[str, int] = {}
+        self.tensor_role_bytes: dict[str, int] = {}
         self.header_end = 0
         self.done = False
         self._pos = 0
@@ -311,7 +329,7 @@ class HeaderParser:
         return extra
 
     def _tensor_info(self, view: memoryview) -> None:
-        self._string(view)  # name
+        name = self._string(view)
         (n_dims,) = self._unpack(view, "I")
         if n_dims > _MAX_DIMS:
             raise BadGGUF(f"a tensor with {n_dims} dimensions")
@@ -321,7 +339,10 @@ class HeaderParser:
         for d in dims:
             n *= int(d)
         self.parameter_count += n
-        self.tensor_bytes += tensor_nbytes(ggml_type, n) or 0
+        nbytes = tensor_nbytes(ggml_type, n) or 0
+        self.tensor_bytes += nbytes
+        role = tensor_role(name)
+        self.tensor_role_bytes[role] = self.tensor_role_bytes.get(role, 0) + nbytes
         try:
             type_name = GGMLQuantizationType(ggml_type).name
         except ValueError:

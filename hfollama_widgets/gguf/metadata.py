@@ -72,6 +72,7 @@ class GGUFMetadata:
     revision: str | None = None
     kv: dict[str, Any] = field(default_factory=dict, repr=False)
     array_lengths: dict[str, int] = field(default_factory=dict, repr=False)
+    tensor_role_bytes: dict[str, int] = field(default_factory=dict, repr=False)
 
     @property
     def is_moe(self) -> bool:
@@ -83,6 +84,7 @@ class GGUFMetadata:
         out = dataclasses.asdict(self)
         out.pop("kv")
         out.pop("array_lengths")
+        out.pop("tensor_role_bytes")
         return out
 
 
@@ -143,6 +145,7 @@ def metadata_from_parser(
         split_count=split_count,
         kv=dict(kv),
         array_lengths=dict(parser.array_lengths),
+        tensor_role_bytes=dict(parser.tensor_role_bytes),
     )
 
 

@@ -250,6 +250,7 @@ def _add_shards(
     tensors, reads, nbytes = first.tensor_count, first.requests, first.bytes_read
     tensor_bytes = first.tensor_bytes
     types = dict(first.tensor_types)
+    roles = dict(first.tensor_role_bytes)
     urls = [hub.file_url(repo_id, shard, revision=revision) for shard in others]
 
     def read(url: str) -> GGUFMetadata:
@@ -272,12 +273,15 @@ def _add_shards(
         size = None if size is None or part.file_size is None else size + part.file_size
         for name, count in part.tensor_types.items():
             types[name] = types.get(name, 0) + count
+        for role, role_bytes in part.tensor_role_bytes.items():
+            roles[role] = roles.get(role, 0) + role_bytes
     return dataclasses.replace(
         first,
         parameter_count=params,
         tensor_count=tensors,
         tensor_bytes=tensor_bytes,
         tensor_types=types,
+        tensor_role_bytes=roles,
         file_size=size,
         requests=reads,
         bytes_read=nbytes,
