@@ -95,3 +95,27 @@ def test_embedded_chat_relays_messages_both_ways(hub: Any, client: Any, fake_oll
     # unknown children and messages are ignored
     _msg(browser, {"type": "child_msg", "id": "chat:nope", "content": {"type": "send"}})
     assert browser.error is None
+
+
+def test_chat_after_a_pull_retried_as_huggingface_co(fake_hub: Any) -> None:
+    """Current Ollama refuses a private hf.co/ pull (realm host check, ollama/ollama
+    server/auth.go:60); the pull is retried as huggingface.co/ and the browser's Chat must open
+    on the name the model was stored under, not the hf.co/ ref of the table."""
+    from hfollama_widgets.testing import FakeOllama
+
+    key = "hf_fake_token_for_tests"
+    repo = "example-org/Private-Model-GGUF"
+    fake = FakeOllama(hub=fake_hub, hf_token=key, pull_speed=1e12)
+    with fake, hfw.Client(fake.url) as client:
+        hub = hfw.Hub(endpoint=fake_hub.url, token=key)
+        browser = GGUFBrowser(repo, hub=hub, client=client, hardware=False).wait()
+        ref = browser.recommended
+        assert ref is not None and ref.startswith("hf.co/")
+        assert browser.pull(ref).wait(timeout=60) == {"status": "success"}
+        stored = "huggingface.co/" + ref[len("hf.co/") :]
+        assert [m["model"] for m in client.list()["models"]] == [stored]
+        chat = browser.chat(ref)
+        assert chat.model == stored
+        chat.send("Hi")
+        chat.wait(timeout=60)
+        assert chat.error is None and chat.history[-1]["role"] == "assistant"

@@ -141,12 +141,16 @@ class ModelPanel:
         return widget
 
     def chat(self, ref: str) -> ChatWidget:
-        """The ChatWidget on ``ref`` (opened the first time)."""
+        """The ChatWidget on ``ref`` (opened the first time), on the name its pull stored."""
 
         existing = self.chats.get(ref)
         if existing is not None:
             return existing
-        widget = embedded(ChatWidget, self._require_client(), ref)
+        # A pull that current Ollama refused as hf.co/ is retried as huggingface.co/ (the realm
+        # host check, ollama/ollama server/auth.go:60): the model is stored under that name.
+        pulled = self.pulls.get(ref)
+        model = pulled.model if pulled is not None and pulled.model else ref
+        widget = embedded(ChatWidget, self._require_client(), model)
         self.chats[ref] = widget
         self._embed("chat", ref, widget)
         return widget
