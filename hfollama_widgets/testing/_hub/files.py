@@ -9,9 +9,9 @@ it (file_download.py; constants.py ``HUGGINGFACE_HEADER_X_LINKED_SIZE``/``_X_LIN
 ``_X_REPO_COMMIT``): ``X-Repo-Commit``, ``ETag`` and ``X-Linked-Etag`` (the sha256 in quotes),
 ``X-Linked-Size``, and a ``Location`` on another host: huggingface_hub 1.33 follows a HEAD
 redirect only to the same host name (utils/_http.py ``_is_same_or_hub_host``), and httpx drops
-``Authorization`` on a cross-origin redirect, as with the real CDN. The CDN honours ``Range`` (206 with
-``Content-Range``, 416 when unsatisfiable) and needs no token (the URL is signed). Bodies are
-streamed lazily.
+``Authorization`` on a cross-origin redirect, as with the real CDN. The CDN honours ``Range``
+(206 with ``Content-Range``, 416 when unsatisfiable) and needs no token (the URL is signed).
+Bodies are streamed lazily.
 """
 
 from __future__ import annotations
@@ -94,7 +94,7 @@ def resolve(hub: HubState, req: Request) -> Response:
 
 
 def cdn(hub: HubState, req: Request) -> Response:
-    """``/cdn/{owner}/{name}/{sha256}/{file name}?sig=…`` (HEAD or GET): an LFS file's bytes, with Range."""
+    """``/cdn/{owner}/{name}/{sha256}/{file name}?sig=…`` (HEAD or GET): an LFS file, Range ok."""
     repo_id = f"{req.seg(1)}/{req.seg(2)}"
     sha256 = req.seg(3)
     repo = hub.catalogue.get(repo_id)

@@ -32,7 +32,8 @@ CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
 NOT_AVAILABLE = (
     'The specified tag is not available in the repository. Please use another tag or "latest"'
 )
-# A tag naming a split GGUF, current text (huggingface/hub-docs#2702, 2026-08-13; ollama/ollama#14270).
+# A tag naming a split GGUF, current text (huggingface/hub-docs#2702, 2026-08-13;
+# ollama/ollama#14270).
 SHARDED = (
     "The specified tag is a sharded GGUF. Ollama does not support this yet. "
     'Please use another tag or "latest". '
