@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Literal
 
 __all__ = [
+    "IMATRIX_MAX_BYTES",
     "QUANT_TYPES",
     "FileKind",
     "QualityTier",
@@ -379,20 +380,32 @@ def is_gguf(path: str) -> bool:
     return isinstance(path, str) and path.lower().endswith(".gguf")
 
 
-def file_kind(filename: str) -> FileKind:
+#: An ``imatrix``-named ``.gguf`` at least this large is a model, not calibration data.
+#: llama.cpp's imatrix file holds one f32 sum per input column of each matrix (per expert) plus
+#: counts (tools/imatrix/imatrix.cpp, ``in_sum2``/``counts`` tensors): about 5 MB for Llama 3 8B
+#: (bartowski's ``.imatrix`` files), about 1.0 GB for DeepSeek-V3 (58 MoE layers x 256 experts
+#: x (2 x 7168 + 2048) floats) and 1.5 GB for a 384-expert Kimi-K2; model files named
+#: ``…-imatrix.gguf`` (quantized with an imatrix) are several GB.
+IMATRIX_MAX_BYTES = 2_000_000_000
+
+
+def file_kind(filename: str, size: int | None = None) -> FileKind:
     """What a ``.gguf`` file is: ``model``, or the sidecars ``mmproj``, ``imatrix``, ``mtp``.
 
     Looks at the base name only (like llama.cpp's ``gguf_filename_is_model``): ``mmproj`` or
-    ``imatrix`` anywhere, or a leading ``mtp-``, case-insensitive.
+    ``imatrix`` anywhere, or a leading ``mtp-``, case-insensitive. An ``imatrix`` name of
+    ``size`` >= :data:`IMATRIX_MAX_BYTES` is a model quantized with an imatrix.
 
     >>> file_kind("llava-v1.5-7b-mmproj-model-f16.gguf"), file_kind("Model-Q4_K_M.gguf")
     ('mmproj', 'model')
+    >>> file_kind("imatrix.gguf", 5_000_000), file_kind("M-Q4_K_M-imatrix.gguf", 4_900_000_000)
+    ('imatrix', 'model')
     """
     base = filename.rsplit("/", 1)[-1].lower()
     if "mmproj" in base:
         return "mmproj"
     if "imatrix" in base:
-        return "imatrix"
+        return "model" if size is not None and size >= IMATRIX_MAX_BYTES else "imatrix"
     if base.startswith("mtp-"):
         return "mtp"
     return "model"
