@@ -510,3 +510,23 @@ def test_command_line_prints_the_url() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_resolve_redirects_lfs_files_to_the_cdn_as_the_hub_does(own_hub: FakeHub) -> None:
+    # The Hub answers 302 to its CDN for LFS/Xet files with X-Linked-Size/X-Linked-Etag/
+    # X-Repo-Commit on the redirect (huggingface_hub file_download.get_hf_file_metadata).
+    f = CAT[GATED].file("Gated-Llama-3.2-1B-Q4_K_M.gguf")
+    assert f is not None
+    url = hf_hub_url(GATED, f.path, endpoint=own_hub.url)
+    meta = get_hf_file_metadata(url, token=DEFAULT_TOKEN)
+    assert meta.size == f.size and meta.etag == f.sha256 and meta.commit_hash == CAT[GATED].sha
+    assert meta.location.startswith(own_hub.url.replace("127.0.0.1", "localhost") + "/cdn/")
+    own_hub.clear_requests()
+    r = httpx.get(url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=0-3"},
+                  follow_redirects=True)  # fmt: skip
+    assert r.status_code == 206 and r.content == b"GGUF" and r.history[0].status_code == 302
+    time.sleep(0.2)
+    cdn = [x for x in own_hub.requests if x["path"].startswith("/cdn/")]
+    assert cdn and cdn[0]["auth"] == "none"  # httpx drops the token on the cross-origin hop
+    bad = httpx.get(meta.location.split("?")[0] + "?sig=0")
+    assert bad.status_code == 403
