@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import math
-from collections import Counter
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -22,21 +21,16 @@ from typing import Any
 import pandas as pd
 
 from hfollama_widgets.errors import InvalidModelRefError
-from hfollama_widgets.quants import (
-    file_kind,
-    hub_quant_label,
-    is_gguf,
-    parse_quant_label,
-    parse_shard,
-    quant_info,
-)
-from hfollama_widgets.refs import model_ref, normalize_tag, validate_repo_id
+from hfollama_widgets.hub_tags import hub_tag
+from hfollama_widgets.quants import file_kind, is_gguf, parse_quant_label, parse_shard, quant_info
+from hfollama_widgets.refs import model_ref, validate_repo_id
 from hfollama_widgets.selection import (
     DEFAULT_PREFERENCE,
     best_quantization,
     candidates,
     select_row,
 )
+from hfollama_widgets.splits import JOIN_NOTE, parse_byte_split
 
 __all__ = [
     "COLUMNS",
@@ -65,6 +59,7 @@ COLUMNS: tuple[str, ...] = (
     "model_ref",
     "ollama_pullable",
     "kind",
+    "note",
 )
 _DTYPES: dict[str, Any] = {
     "quantization": object,
@@ -81,13 +76,26 @@ _DTYPES: dict[str, Any] = {
     "model_ref": object,
     "ollama_pullable": "bool",
     "kind": object,
+    "note": object,
 }
+_SHARD_NOTE = (
+    "split GGUF ({count} shards): the Hub's Ollama registry refuses sharded GGUF "
+    "(ollama/ollama#5245); download the shards and load them with llama.cpp or `ollama create`"
+)
+_NO_TAG_NOTE = "no tag names this file alone (another file has the same name)"
+_BAD_REPO_NOTE = "Ollama cannot name this repo (see validate_repo_id)"
 
 
 @dataclass
 class _Group:
     parts: list[tuple[int, str, int]] = field(default_factory=list)  # (index, path, size)
     total: int = 1
+    joined: str | None = None  # byte splits: the file the parts join into
+
+    @property
+    def name(self) -> str:
+        """The path that names the group's model (the joined file for byte splits)."""
+        return self.joined or self.parts[0][1]
 
 
 def _entry(entry: Any) -> tuple[str, int] | None:
@@ -100,7 +108,7 @@ def _entry(entry: Any) -> tuple[str, int] | None:
         kind = getattr(entry, "type", None) or type(entry).__name__
     if kind in ("directory", "folder", "RepoFolder") or not isinstance(path, str):
         return None
-    if not is_gguf(path):
+    if not is_gguf(path) and parse_byte_split(path) is None:
         return None
     if size is None:
         raise ValueError(
@@ -120,7 +128,13 @@ def _groups(entries: Iterable[Any]) -> list[_Group]:
         path, size = item
         seen.add(path)
         shard = parse_shard(path)
-        if shard is not None and shard[2] > 1:
+        piece = parse_byte_split(path)
+        if piece is not None:
+            key = ("bytes:" + piece.joined.lower(), 0)
+            group = groups.setdefault(key, _Group(total=0, joined=piece.joined))
+            group.parts.append((piece.index, path, size))
+            group.total = max(group.total, piece.total or 0, len(group.parts))
+        elif shard is not None and shard[2] > 1:
             prefix, index, total = shard
             group = groups.setdefault((prefix.lower(), total), _Group(total=total))
             group.parts.append((index, path, size))
@@ -145,11 +159,16 @@ def gguf_dataframe(
     present paths, ``shards`` the count the names declare, ``size_bytes`` the present total (an
     incomplete set shows as ``len(files) < shards``). A ``-00001-of-00001`` file is a single file.
 
-    ``ollama_tag``: the Hub's label for the file (:func:`~hfollama_widgets.quants.hub_quant_label`);
-    the file's base name when that label is shared by more than one model group (e.g. ``Q4_0``
-    and ``Q4_0_4_4``) or when the Hub finds no label; ``None`` for split groups, sidecars, and
-    names that are not valid Ollama tags. ``ollama_pullable`` is True for single-file model
-    groups with a tag of a repo Ollama can name; ``model_ref`` is set only for those.
+    Byte-split files (mradermacher ``….gguf.part1of2``, TheBloke ``….gguf-split-a``;
+    :mod:`~hfollama_widgets.splits`) form one row too: ``files`` the parts, ``shards`` the
+    part count, the label read from the joined name, never pullable.
+
+    ``ollama_tag``: a tag the Hub accepts for the file (:func:`~hfollama_widgets.hub_tags.hub_tag`:
+    the quant label when it ends the name, else the file's base name); ``None`` for split
+    groups, sidecars, and files no tag names alone. ``ollama_pullable`` is True for single-file
+    model groups with a tag of a repo Ollama can name; ``model_ref`` is set only for those.
+    ``note`` says why a row is not pullable (``None`` when it is). An ``imatrix``-named file of
+    at least :data:`~hfollama_widgets.quants.IMATRIX_MAX_BYTES` is a model.
     Sidecars (``mmproj``, ``imatrix``, ``mtp``) are left out unless ``include_sidecars``.
     Text columns are ``object`` (``None`` when missing), ``quality_rank`` is ``Int64``.
 
@@ -165,35 +184,20 @@ def gguf_dataframe(
     except InvalidModelRefError:
         repo_ok = False
     groups = _groups(entries)
-    kinds = [file_kind(g.parts[0][1]) for g in groups]
-    hub_labels = [
-        hub_quant_label(g.parts[0][1]) if kind == "model" else None
-        for g, kind in zip(groups, kinds, strict=True)
+    kinds = [file_kind(g.name, sum(p[2] for p in g.parts)) for g in groups]
+    model_paths = [
+        p[1] for g, k in zip(groups, kinds, strict=True) if k == "model" for p in g.parts
     ]
-    label_count = Counter(label for label in hub_labels if label)
-    single_models = [g for g, k in zip(groups, kinds, strict=True) if k == "model" and g.total == 1]
-    base_count = Counter(_basename(g.parts[0][1]).lower() for g in single_models)
 
     rows: list[dict[str, Any]] = []
-    for group, kind, hub_label in zip(groups, kinds, hub_labels, strict=True):
+    for group, kind in zip(groups, kinds, strict=True):
         if kind != "model" and not include_sidecars:
             continue
         filename = group.parts[0][1]
         size = sum(part[2] for part in group.parts)
-        label = parse_quant_label(filename)
+        label = parse_quant_label(group.name)
         info = quant_info(label) if label else None
-        tag: str | None = None
-        if kind == "model" and group.total == 1:
-            base = _basename(filename)
-            if hub_label and label_count[hub_label] == 1:
-                tag = hub_label
-            elif base_count[base.lower()] == 1:
-                tag = base
-            if tag is not None:
-                try:
-                    tag = normalize_tag(tag)
-                except InvalidModelRefError:
-                    tag = None
+        tag, note = _tag_and_note(group, kind, model_paths, repo_ok)
         pullable = repo_ok and tag is not None
         rows.append(
             {
@@ -211,6 +215,7 @@ def gguf_dataframe(
                 "model_ref": model_ref(repo_id, tag) if pullable and tag else None,
                 "ollama_pullable": pullable,
                 "kind": kind,
+                "note": note,
             }
         )
     rows.sort(key=lambda r: (r["size_bytes"], r["filename"]))
@@ -218,6 +223,24 @@ def gguf_dataframe(
         {col: pd.Series([r[col] for r in rows], dtype=_DTYPES[col]) for col in COLUMNS}
     )
     return df.reset_index(drop=True)
+
+
+def _tag_and_note(
+    group: _Group, kind: str, model_paths: list[str], repo_ok: bool
+) -> tuple[str | None, str | None]:
+    """The group's ``ollama_tag`` (:func:`~hfollama_widgets.hub_tags.hub_tag`) and the
+    ``note`` saying why it cannot be pulled, if it cannot."""
+    if group.joined is not None:
+        name = group.joined.rsplit("/", 1)[-1]
+        return None, JOIN_NOTE.format(count=group.total, name=name)
+    if group.total > 1:
+        return None, _SHARD_NOTE.format(count=group.total)
+    if kind != "model":
+        return None, None
+    tag = hub_tag(group.parts[0][1], model_paths)
+    if tag is None:
+        return None, _NO_TAG_NOTE
+    return tag, None if repo_ok else _BAD_REPO_NOTE
 
 
 def plain(value: Any) -> Any:

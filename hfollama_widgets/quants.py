@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Literal
 
 __all__ = [
+    "IMATRIX_MAX_BYTES",
     "QUANT_TYPES",
     "FileKind",
     "QualityTier",
@@ -117,6 +118,9 @@ _ROWS: tuple[tuple[str, float, QualityTier, str, int | None], ...] = (
     ("IQ1_M", 1.75, "Lower", "Last resort for huge models", 31),
     ("TQ1_0", 1.6875, "Lower", "Ternary (BitNet-style) models only", 36),
     ("TQ2_0", 2.0625, "Lower", "Ternary (BitNet-style) models only", 37),
+    # BitNet b1.58 weights packed 2 bits each: microsoft/BitNet's ggml fork (ggml.h
+    # GGML_TYPE_I2_S = 36, ggml_bitnet_get_type_bits: I2_S -> 2); not a llama.cpp type.
+    ("I2_S", 2.0, "Lower", "BitNet ternary weights; needs bitnet.cpp, not Ollama", None),
     ("Q1_0", 1.125, "Lower", "Last resort for huge models", 40),
 )
 
@@ -133,7 +137,16 @@ QUANT_TYPES: Mapping[str, QuantType] = MappingProxyType(_build_table())
 
 # Spellings that are not table names.
 _SPELLINGS = {"FP16": "F16", "FP32": "F32", "BFLOAT16": "BF16"}
-_VARIANT = re.compile(r"^(?P<base>.+?)_(?P<var>XL|L)$")
+# Variant suffixes kept as written and read as their base type (bits, quality):
+# ``_XL``/``_L`` (unsloth, bartowski); ``_S`` on a type without its own _S (``Q6_K_S``:
+# bartowski/Ling-3.0-flash-VL-GGUF, unsloth ``…-UD-Q6_K_S.gguf``); ``_P`` (HauhauCS
+# ``…-Q8_K_P.gguf``/``Q6_K_P``/``Q4_K_P``); ``_MIXED`` (intel/auto-round ``GGUF:Q2_K_MIXED``,
+# written ``Q2_K_Mixed`` too). huggingface.js reads ``Q6_K_S``, ``Q2_K_MIXED`` and
+# ``UD-IQ4_NL_XL`` the same way (``(UD-)?<type>(_[A-Z]+)?``, packages/tasks/src/gguf.ts).
+_VARIANTS = ("XL", "L", "S", "P", "MIXED")
+_VARIANT = re.compile(r"^(?P<base>.+?)_(?P<var>" + "|".join(_VARIANTS) + r")$")
+# Bases that only occur with a variant: ``Q8_K_P`` is an 8-bit K-type mix, read as Q8_0.
+_VARIANT_BASES = {"Q8_K": "Q8_0"}
 
 
 def quant_info(label: str) -> QuantType | None:
@@ -157,9 +170,12 @@ def quant_info(label: str) -> QuantType | None:
     if name.startswith("UD-") or name.startswith("UD_"):
         prefix, name = "UD-", name[3:]
     info = QUANT_TYPES.get(name)
+    if info is None and name in _VARIANT_BASES:
+        info = dataclasses.replace(QUANT_TYPES[_VARIANT_BASES[name]], name=name)
     if info is None:
         variant = _VARIANT.match(name)
-        base = QUANT_TYPES.get(variant.group("base")) if variant else None
+        base_name = variant.group("base") if variant else ""
+        base = QUANT_TYPES.get(_VARIANT_BASES.get(base_name, base_name))
         if base is None:
             return None
         info = dataclasses.replace(base, name=name)
@@ -170,12 +186,12 @@ def quant_info(label: str) -> QuantType | None:
 
 # --- parsing file names -------------------------------------------------------------------
 
-_ALTERNATIVES = sorted([*QUANT_TYPES, *_SPELLINGS], key=len, reverse=True)
+_ALTERNATIVES = sorted([*QUANT_TYPES, *_SPELLINGS, *_VARIANT_BASES], key=len, reverse=True)
 _LABEL_RE = re.compile(
     r"(?<![A-Za-z0-9])"
     r"(?P<ud>UD[-_])?"
     r"(?P<quant>" + "|".join(re.escape(a) for a in _ALTERNATIVES) + r")"
-    r"(?:_(?P<var>XL|L))?"
+    r"(?:_(?P<var>" + "|".join(_VARIANTS) + r"))?"
     r"(?![A-Za-z0-9])",
     re.IGNORECASE,
 )
@@ -364,20 +380,32 @@ def is_gguf(path: str) -> bool:
     return isinstance(path, str) and path.lower().endswith(".gguf")
 
 
-def file_kind(filename: str) -> FileKind:
+#: An ``imatrix``-named ``.gguf`` at least this large is a model, not calibration data.
+#: llama.cpp's imatrix file holds one f32 sum per input column of each matrix (per expert) plus
+#: counts (tools/imatrix/imatrix.cpp, ``in_sum2``/``counts`` tensors): about 5 MB for Llama 3 8B
+#: (bartowski's ``.imatrix`` files), about 1.0 GB for DeepSeek-V3 (58 MoE layers x 256 experts
+#: x (2 x 7168 + 2048) floats) and 1.5 GB for a 384-expert Kimi-K2; model files named
+#: ``…-imatrix.gguf`` (quantized with an imatrix) are several GB.
+IMATRIX_MAX_BYTES = 2_000_000_000
+
+
+def file_kind(filename: str, size: int | None = None) -> FileKind:
     """What a ``.gguf`` file is: ``model``, or the sidecars ``mmproj``, ``imatrix``, ``mtp``.
 
     Looks at the base name only (like llama.cpp's ``gguf_filename_is_model``): ``mmproj`` or
-    ``imatrix`` anywhere, or a leading ``mtp-``, case-insensitive.
+    ``imatrix`` anywhere, or a leading ``mtp-``, case-insensitive. An ``imatrix`` name of
+    ``size`` >= :data:`IMATRIX_MAX_BYTES` is a model quantized with an imatrix.
 
     >>> file_kind("llava-v1.5-7b-mmproj-model-f16.gguf"), file_kind("Model-Q4_K_M.gguf")
     ('mmproj', 'model')
+    >>> file_kind("imatrix.gguf", 5_000_000), file_kind("M-Q4_K_M-imatrix.gguf", 4_900_000_000)
+    ('imatrix', 'model')
     """
     base = filename.rsplit("/", 1)[-1].lower()
     if "mmproj" in base:
         return "mmproj"
     if "imatrix" in base:
-        return "imatrix"
+        return "model" if size is not None and size >= IMATRIX_MAX_BYTES else "imatrix"
     if base.startswith("mtp-"):
         return "mtp"
     return "model"

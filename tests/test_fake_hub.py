@@ -22,6 +22,7 @@ from huggingface_hub import errors as hf_errors
 from huggingface_hub.hf_api import RepoFile
 
 from hfollama_widgets.testing import FakeHub
+from hfollama_widgets.testing._hub.registry_routes import CHALLENGE, NOT_GGUF, SPLIT_ONLY
 from hfollama_widgets.testing.catalogue import load_catalogue
 from hfollama_widgets.testing.fake_hub import DEFAULT_TOKEN, NO_ACCESS_TOKEN
 
@@ -229,7 +230,7 @@ def test_range_reads(fake_hub: FakeHub) -> None:
     f = CAT[L1B].file("Llama-3.2-1B-Instruct-Q4_K_M.gguf")
     assert f is not None
     url = f"{fake_hub.url}/{L1B}/resolve/main/{f.path}"
-    with httpx.Client() as c:
+    with httpx.Client(follow_redirects=True) as c:
         r = c.get(url, headers={"Range": "bytes=0-7"})
         assert r.status_code == 206 and r.content[:4] == b"GGUF" and len(r.content) == 8
         assert r.headers["content-range"] == f"bytes 0-7/{f.size}"
@@ -245,7 +246,7 @@ def test_range_reads(fake_hub: FakeHub) -> None:
             head.headers["accept-ranges"] == "bytes"
             and int(head.headers["content-length"]) == f.size
         )
-        assert head.headers["x-linked-size"] == str(f.size)
+        assert head.history[0].headers["x-linked-size"] == str(f.size)
         missing = c.get(f"{fake_hub.url}/{L1B}/resolve/main/nope.gguf")
         assert missing.status_code == 404 and missing.headers["x-error-code"] == "EntryNotFound"
 
@@ -254,7 +255,8 @@ def test_full_get_streams_the_declared_size(fake_hub: FakeHub) -> None:
     f = CAT[MANY].file("weights/Many-Files-Q2_K.gguf")
     assert f is not None
     total = 0
-    with httpx.stream("GET", f"{fake_hub.url}/{MANY}/resolve/main/{f.path}") as r:
+    url = f"{fake_hub.url}/{MANY}/resolve/main/{f.path}"
+    with httpx.stream("GET", url, follow_redirects=True) as r:
         for chunk in r.iter_bytes():
             total += len(chunk)
     assert total == f.size
@@ -265,7 +267,9 @@ def test_header_read_over_http_parses_with_ggufreader(fake_hub: FakeHub, tmp_pat
     f = repo.file("OpenELM-270M-Instruct-Q4_K_M.gguf")
     assert f is not None
     r = httpx.get(
-        f"{fake_hub.url}/{repo.id}/resolve/main/{f.path}", headers={"Range": "bytes=0-2097151"}
+        f"{fake_hub.url}/{repo.id}/resolve/main/{f.path}",
+        headers={"Range": "bytes=0-2097151"},
+        follow_redirects=True,
     )
     target = tmp_path / "h.gguf"
     with target.open("wb") as fh:
@@ -396,9 +400,18 @@ def test_shared_label_and_file_name_tags(fake_hub: FakeHub) -> None:
     assert by_name["digest"] == "sha256:" + arm.sha256
 
 
-def test_ud_labels_need_their_prefix(fake_hub: FakeHub) -> None:
-    assert _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", "UD-Q4_K_XL").status_code == 200
-    assert _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", "Q4_K_XL").status_code == 400
+def test_tags_match_the_end_of_the_file_name(fake_hub: FakeHub) -> None:
+    # The Hub matches a tag against the end of the file name (the suffix rule in
+    # registry_routes): `UD-Q4_K_XL` and its tail `Q4_K_XL` both end `Qwen3-4B-UD-Q4_K_XL`,
+    # a piece from the middle of a name (`4B`, `Qwen3`) or not after `-`/`.` (`K_XL`) does not.
+    ud = CAT["unsloth/Qwen3-4B-GGUF"].file("Qwen3-4B-UD-Q4_K_XL.gguf")
+    assert ud is not None
+    for tag in ("UD-Q4_K_XL", "ud-q4_k_xl", "Q4_K_XL", "Qwen3-4B-UD-Q4_K_XL"):
+        r = _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", tag)
+        assert r.status_code == 200 and _model_layer(r.json())["digest"] == "sha256:" + ud.sha256
+    for tag in ("Qwen3", "4B", "K_XL", "4_K_XL"):
+        r = _manifest(fake_hub, "unsloth/Qwen3-4B-GGUF", tag)
+        assert r.status_code == 400 and "not available" in r.json()["error"]
 
 
 def test_manifest_refusals(fake_hub: FakeHub) -> None:
@@ -407,10 +420,11 @@ def test_manifest_refusals(fake_hub: FakeHub) -> None:
     sharded = _manifest(fake_hub, "Qwen/Qwen2.5-7B-Instruct-GGUF", "q4_k_m")
     assert sharded.status_code == 400 and "sharded GGUF" in sharded.json()["error"]
     assert "ollama/issues/5245" in sharded.json()["error"]
-    split_only = _manifest(fake_hub, "unsloth/DeepSeek-V3-0324-GGUF", "latest")
-    assert split_only.status_code == 400 and "only contains sharded" in split_only.json()["error"]
-    missing = _manifest(fake_hub, "nobody/nothing", "latest")
-    assert missing.status_code == 404
+    for tag in ("latest", "UD-IQ1_S", "Q4_0"):  # shards-only: the same text for any tag
+        split_only = _manifest(fake_hub, "unsloth/DeepSeek-V3-0324-GGUF", tag)
+        assert split_only.status_code == 400 and split_only.json()["error"] == SPLIT_ONLY
+    not_gguf = _manifest(fake_hub, "google-bert/bert-base-uncased", "latest")
+    assert not_gguf.status_code == 400 and not_gguf.text == NOT_GGUF
 
 
 def test_latest_falls_back_to_a_single_file_quant(fake_hub: FakeHub) -> None:
@@ -419,12 +433,17 @@ def test_latest_falls_back_to_a_single_file_quant(fake_hub: FakeHub) -> None:
     assert q4_0 is not None and _model_layer(body)["digest"] == "sha256:" + q4_0.sha256
 
 
-@pytest.mark.parametrize("repo", [GATED, PRIVATE])
-def test_manifest_needs_a_token_for_gated_and_private(fake_hub: FakeHub, repo: str) -> None:
-    r = _manifest(fake_hub, repo, "latest")
-    assert r.status_code == 401 and r.json() == {"error": "Invalid username or password."}
-    assert _manifest(fake_hub, repo, "latest", token=NO_ACCESS_TOKEN).status_code == 401
-    assert _manifest(fake_hub, repo, "latest", token=DEFAULT_TOKEN).status_code == 200
+@pytest.mark.parametrize("repo", [GATED, PRIVATE, "nobody/No-Such-Repo-GGUF"])
+def test_manifest_challenges_private_gated_and_missing_repos(fake_hub: FakeHub, repo: str) -> None:
+    # hf.co answers 401 with a Bearer challenge whose realm is on huggingface.co (ollama/ollama
+    # PR #16180, issue #15661), also for a missing repo without credentials.
+    for token in (None, NO_ACCESS_TOKEN):
+        r = _manifest(fake_hub, repo, "latest", token=token)
+        assert r.status_code == 401 and r.json() == {"error": "Invalid username or password."}
+        assert r.headers["www-authenticate"] == CHALLENGE
+        assert CHALLENGE == 'Bearer realm="https://huggingface.co/v2/token"'
+    authed = _manifest(fake_hub, repo, "latest", token=DEFAULT_TOKEN)
+    assert authed.status_code == (404 if repo.startswith("nobody/") else 200)
 
 
 def test_blobs_config_template_params_and_projector(fake_hub: FakeHub) -> None:
@@ -491,3 +510,23 @@ def test_command_line_prints_the_url() -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_resolve_redirects_lfs_files_to_the_cdn_as_the_hub_does(own_hub: FakeHub) -> None:
+    # The Hub answers 302 to its CDN for LFS/Xet files with X-Linked-Size/X-Linked-Etag/
+    # X-Repo-Commit on the redirect (huggingface_hub file_download.get_hf_file_metadata).
+    f = CAT[GATED].file("Gated-Llama-3.2-1B-Q4_K_M.gguf")
+    assert f is not None
+    url = hf_hub_url(GATED, f.path, endpoint=own_hub.url)
+    meta = get_hf_file_metadata(url, token=DEFAULT_TOKEN)
+    assert meta.size == f.size and meta.etag == f.sha256 and meta.commit_hash == CAT[GATED].sha
+    assert meta.location.startswith(own_hub.url.replace("127.0.0.1", "localhost") + "/cdn/")
+    own_hub.clear_requests()
+    r = httpx.get(url, headers={"Authorization": f"Bearer {DEFAULT_TOKEN}", "Range": "bytes=0-3"},
+                  follow_redirects=True)  # fmt: skip
+    assert r.status_code == 206 and r.content == b"GGUF" and r.history[0].status_code == 302
+    time.sleep(0.2)
+    cdn = [x for x in own_hub.requests if x["path"].startswith("/cdn/")]
+    assert cdn and cdn[0]["auth"] == "none"  # httpx drops the token on the cross-origin hop
+    bad = httpx.get(meta.location.split("?")[0] + "?sig=0")
+    assert bad.status_code == 403

@@ -101,7 +101,7 @@ def _by_file(df: pd.DataFrame) -> dict[str, pd.Series]:
 DOCUMENTED_COLUMNS = (
     "quantization", "filename", "files", "shards", "size_bytes", "size_gb", "size_gib",
     "bits_per_weight", "quality_rank", "quality", "ollama_tag", "model_ref", "ollama_pullable",
-    "kind",
+    "kind", "note",
 )  # fmt: skip
 
 
@@ -140,14 +140,15 @@ class TestDataFrame:
         assert rows["Llama-3.2-1B-Instruct-Q6_K_L.gguf"]["ollama_tag"] == "Q6_K_L"
         assert rows["Llama-3.2-1B-Instruct-Q3_K_XL.gguf"]["quality"] == "Lower"
 
-    def test_shared_hub_label_gives_file_name_tags(self) -> None:
-        # The Hub reads Q4_0, Q4_0_4_4, Q4_0_4_8 and Q4_0_8_8 all as "Q4_0".
+    def test_tags_are_the_label_that_ends_the_name(self) -> None:
+        # huggingface.js reads Q4_0, Q4_0_4_4, Q4_0_4_8 and Q4_0_8_8 all as "Q4_0", but the Hub
+        # matches a tag against the end of the name (hub_tags), so each label names its file.
         rows = _by_file(gguf_dataframe(BARTOWSKI_FILES, BARTOWSKI))
         for quant in ("Q4_0", "Q4_0_4_4", "Q4_0_4_8", "Q4_0_8_8"):
             name = f"Llama-3.2-1B-Instruct-{quant}.gguf"
             assert rows[name]["quantization"] == quant  # rows are file groups, not labels
-            assert rows[name]["ollama_tag"] == name
-            assert rows[name]["model_ref"] == f"hf.co/{BARTOWSKI}:{name}"
+            assert rows[name]["ollama_tag"] == quant
+            assert rows[name]["model_ref"] == f"hf.co/{BARTOWSKI}:{quant}"
 
     def test_thebloke_dotted(self) -> None:
         df = gguf_dataframe(THEBLOKE_FILES, THEBLOKE)
@@ -389,11 +390,12 @@ class TestSelectRow:
         df = gguf_dataframe(BARTOWSKI_FILES, BARTOWSKI)
         assert select_row(df, repo_id=BARTOWSKI, quantization=asked)["filename"] == filename
 
-    def test_forced_by_hub_tag_when_the_label_differs(self) -> None:
-        # Only a Q4_0_4_4 file: the Hub serves it for the tag "Q4_0".
+    def test_a_label_inside_another_is_not_its_tag(self) -> None:
+        # Only a Q4_0_4_4 file: "Q4_0" does not end its name, so the Hub refuses that tag.
         df = gguf_dataframe([{"path": "M-Q4_0_4_4.gguf", "size": 1}], "o/M")
-        row = select_row(df, repo_id="o/M", quantization="Q4_0")
-        assert row["quantization"] == "Q4_0_4_4" and row["ollama_tag"] == "Q4_0"
+        assert to_records(df)[0]["ollama_tag"] == "Q4_0_4_4"
+        with pytest.raises(QuantizationNotFoundError, match="Q4_0_4_4"):
+            select_row(df, repo_id="o/M", quantization="Q4_0")
 
     def test_forced_ud(self) -> None:
         df = gguf_dataframe(UNSLOTH_FILES, UNSLOTH)

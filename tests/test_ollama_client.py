@@ -440,7 +440,10 @@ def test_registry_refusals_map_to_pull_errors(client: hfw.Client, stream: bool) 
         ("hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q9_Z", hfw.UnknownTagError, "list_gguf_files"),
         ("hf.co/Qwen/Qwen2.5-7B-Instruct-GGUF:Q8_0", hfw.ShardedGGUFError, "single-file"),
         ("hf.co/example-org/Private-Model-GGUF:Q4_K_M", hfw.PrivateRepoAuthError, "id_ed25519.pub"),
-        ("hf.co/nobody/No-Such-Repo-GGUF:Q4_K_M", hfw.ManifestNotFoundError, "exists"),
+        # The Hub answers 401, not 404, for a missing repo without credentials (FakeHub's
+        # registry_routes; huggingface_hub utils/_http.py), so a misspelled repo reads as
+        # private on Ollama before the 0.14.3 realm check (ollama/ollama#8045).
+        ("hf.co/nobody/No-Such-Repo-GGUF:Q4_K_M", hfw.PrivateRepoAuthError, "id_ed25519.pub"),
         ("llama3.2", hfw.ManifestNotFoundError, "name"),
     ]
     for model, error, fix in cases:

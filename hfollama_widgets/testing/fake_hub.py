@@ -35,7 +35,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from hfollama_widgets.testing._hub import api_routes as api
 from hfollama_widgets.testing._hub import registry_routes as registry
-from hfollama_widgets.testing._hub.files import resolve
+from hfollama_widgets.testing._hub.files import cdn, resolve
 from hfollama_widgets.testing._hub.http import (
     Auth,
     Request,
@@ -81,6 +81,8 @@ def _route(req: Request) -> Route | None:
         return {"manifests": registry.manifests, "blobs": registry.blobs}.get(s[3])
     if len(s) >= 5 and s[2] == "resolve" and m in ("GET", "HEAD"):
         return resolve
+    if len(s) == 5 and s[0] == "cdn" and m in ("GET", "HEAD"):
+        return cdn
     return None
 
 

@@ -1,10 +1,16 @@
 """The Ollama registry protocol the Hub serves for ``hf.co/{user}/{repo}:{tag}`` pulls.
 
 ``GET /v2/{user}/{repo}/manifests/{tag}`` and ``GET /v2/{user}/{repo}/blobs/{digest}``; the
-contract with FakeOllama is in docs/architecture.md. Tags follow the Hub: the quant label
-(case-insensitive, huggingface.js semantics, so ``…-Q4_0_4_4.gguf`` answers to ``Q4_0`` only if
-no plainer ``Q4_0`` file exists), or the full file name; ``latest`` is Q4_K_M when a single
-file has it, else a reasonable single-file quant.
+contract with FakeOllama is in docs/architecture.md.
+
+Tags (case-insensitive, hub-docs ``docs/hub/ollama.md``): ``latest`` is Q4_K_M when a single
+file has it, else a reasonable single-file quant (the Hub's order is not public); any other tag
+must match the END of a file's name without ``.gguf`` (starting after a ``-`` or ``.``), or be
+the whole file name. Public reports show the Hub refusing a label that is not at the end:
+``…-IQ3_S-imat.gguf`` answers ``:IQ3_S-imat`` but not ``:IQ3_S``
+(https://qiita.com/7shi/items/6ea02124c5b25df237c2), and quant-first names
+(``Q4_K_M-Model.gguf``) refuse ``:Q4_K_M``. The Hub's code is not public; the ``-``/``.``
+boundary is our reading of those reports (the full file name always works).
 """
 
 from __future__ import annotations
@@ -21,24 +27,46 @@ from hfollama_widgets.testing.labels import hub_label, is_gguf, parse_shard, sid
 
 MANIFEST_TYPE = "application/vnd.docker.distribution.manifest.v2+json"
 CONFIG_TYPE = "application/vnd.docker.container.image.v1+json"
+# The Hub's current 400 for a tag no file matches (https://qiita.com/7shi/items/6ea02124c5b25df237c2,
+# seen as `pull model manifest: 400: {"error":"The specified tag is not available …"}`).
 NOT_AVAILABLE = (
     'The specified tag is not available in the repository. Please use another tag or "latest"'
 )
+# A tag naming a split GGUF, current text (huggingface/hub-docs#2702, 2026-08-13;
+# ollama/ollama#14270).
 SHARDED = (
     "The specified tag is a sharded GGUF. Ollama does not support this yet. "
     'Please use another tag or "latest". '
-    "Follow this issue for progress: https://github.com/ollama/ollama/issues/5245"
+    "Follow this issue for more info: https://github.com/ollama/ollama/issues/5245"
 )
+# A repo whose model GGUFs are all split, for ANY tag (ollama/ollama PR #17743, 2026-08-14: seen
+# for the explicit tag `:Q4_0` of owalsh/SmolLM2-135M-Instruct-GGUF-Split).
 SPLIT_ONLY = (
-    "This repository only contains sharded GGUF files. Ollama does not support this yet. "
-    "Follow this issue for progress: https://github.com/ollama/ollama/issues/5245"
+    "This repository only contains sharded GGUF files. Ollama does not yet support pulling "
+    "sharded GGUF via the registry; please download the shards and merge them locally with "
+    "`ollama create` (workaround detailed at https://github.com/ollama/ollama/issues/5245), or "
+    "use a repository with single-file quantizations."
 )
+# A repo with no model GGUF at all: a plain-text 400 body, shown by Ollama as
+# `pull model manifest: 400: Repository is not GGUF or is not compatible with llama.cpp`
+# (huggingface/hub-docs#1451, 2024-10; no JSON braces in the reported text).
+NOT_GGUF = "Repository is not GGUF or is not compatible with llama.cpp"
+# The 401 body (ollama/ollama#8045: `pull model manifest: 401: {"error":"Invalid username or
+# password."}`) and its challenge: hf.co answers `Www-Authenticate: Bearer
+# realm="https://huggingface.co/v2/token"` (ollama/ollama PR #16180, issue #15661), for private,
+# gated and, without credentials, missing repos (huggingface_hub utils/_http.py
+# hf_raise_for_status: 401 "is returned for private and gated repos if user is not
+# authenticated, missing repos"). The realm host is huggingface.co whichever host was asked.
 UNAUTHORIZED = "Invalid username or password."
-# The order "latest" falls back through when a repo has no single-file Q4_K_M.
+TOKEN_REALM = "https://huggingface.co/v2/token"
+CHALLENGE = f'Bearer realm="{TOKEN_REALM}"'
+# The order "latest" falls back through when a repo has no single-file Q4_K_M (ours: the Hub's
+# order is not public, hub-docs only says "one reasonable quant").
 _LATEST = (
     "Q4_K_M", "Q4_K_S", "Q5_K_M", "Q4_0", "Q5_K_S", "IQ4_XS", "IQ4_NL", "Q6_K", "Q8_0",
     "UD-Q4_K_XL", "Q3_K_M", "Q3_K_L", "MXFP4", "MXFP4_MOE", "F16", "BF16",
 )  # fmt: skip
+_BOUNDARY = "-."
 
 
 @dataclass(frozen=True)
@@ -56,6 +84,21 @@ class Group:
     def basename(self) -> str:
         return self.files[0].path.rsplit("/", 1)[-1]
 
+    @property
+    def stem(self) -> str:
+        """The base name without ``.gguf`` (and without ``-0000N-of-0000M`` for shards)."""
+        shard = parse_shard(self.files[0].path)
+        name = shard.prefix.rsplit("/", 1)[-1] if shard else self.basename
+        return name[:-5] if name.lower().endswith(".gguf") else name
+
+    def answers(self, tag: str) -> bool:
+        """True if ``tag`` (lower-case) names this group: the full file name, or the end of
+        the name without ``.gguf`` at a separator boundary."""
+        stem = self.stem.lower()
+        if tag in (stem, self.basename.lower()):
+            return True
+        return stem.endswith(tag) and stem[-len(tag) - 1] in _BOUNDARY
+
 
 def model_groups(repo: CatalogueRepo) -> list[Group]:
     """The repo's model GGUFs (sidecars excluded), shards grouped."""
@@ -71,26 +114,23 @@ def model_groups(repo: CatalogueRepo) -> list[Group]:
 def resolve_tag(repo: CatalogueRepo, tag: str) -> Group | str:
     """The file group a tag names, or the Hub's 400 message."""
     groups = model_groups(repo)
+    if not groups:
+        return NOT_GGUF
     single = [g for g in groups if not g.sharded]
+    if not single:
+        return SPLIT_ONLY
     want = tag.lower()
     if want == "latest":
-        if not single:
-            return SPLIT_ONLY
         for label in _LATEST:
             hits = [g for g in single if (g.label or "").upper() == label]
             if hits:
                 return min(hits, key=lambda g: len(g.basename))
         return min(single, key=lambda g: g.files[0].size)
-    by_label = [g for g in groups if g.label and g.label.lower() == want]
-    if by_label:
-        singles = [g for g in by_label if not g.sharded]
-        return min(singles, key=lambda g: len(g.basename)) if singles else SHARDED
-    by_name = [
-        g for g in groups if want in (g.basename.lower(), g.basename.lower().removesuffix(".gguf"))
-    ]
-    if by_name:
-        return by_name[0] if not by_name[0].sharded else SHARDED
-    return NOT_AVAILABLE
+    hits = [g for g in groups if g.answers(want)]
+    singles = [g for g in hits if not g.sharded]
+    if singles:
+        return min(singles, key=lambda g: (len(g.basename), g.basename))
+    return SHARDED if hits else NOT_AVAILABLE
 
 
 def _digest(data: bytes) -> str:
@@ -173,10 +213,10 @@ def manifest(repo: CatalogueRepo, group: Group) -> tuple[dict[str, Any], dict[st
 
 def _repo_for(hub: HubState, req: Request) -> CatalogueRepo | Response:
     repo = hub.catalogue.get(f"{req.seg(1)}/{req.seg(2)}")
-    if repo is None:
+    if repo is None and req.auth == "valid":
         return json_response({"error": "Repository not found"}, 404)
-    if (repo.private or repo.gated) and req.auth != "valid":
-        return json_response({"error": UNAUTHORIZED}, 401)
+    if repo is None or ((repo.private or repo.gated) and req.auth != "valid"):
+        return json_response({"error": UNAUTHORIZED}, 401, [("WWW-Authenticate", CHALLENGE)])
     return repo
 
 
@@ -186,6 +226,8 @@ def manifests(hub: HubState, req: Request) -> Response:
     if isinstance(repo, Response):
         return repo
     group = resolve_tag(repo, req.seg(4))
+    if group == NOT_GGUF:
+        return Response(400, [("Content-Type", "text/plain; charset=utf-8")], NOT_GGUF.encode())
     if isinstance(group, str):
         return json_response({"error": group}, 400)
     body, _ = manifest(repo, group)
