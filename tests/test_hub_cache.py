@@ -168,13 +168,17 @@ def test_a_cache_hit_is_a_copy_of_the_finished_frame(own: FakeHub) -> None:
 
 
 def test_header_reads_share_one_pooled_connection(own: FakeHub) -> None:
+    """Ten header reads keep one connection per host: the Hub's ``resolve`` and the CDN it
+    redirects to (FakeHub serves the CDN under the other loopback name, as the real Hub
+    redirects to another host: real-services-2026.md section 6)."""
     hub = Hub(own.url, token=False, cache_dir=False)
     hub.list_gguf_files(L1B)
     files = hub.list_gguf_files(L1B)["filename"].tolist()
     before = own.connections
     for name in files[:5] * 2:
         hub.gguf_metadata(L1B, name, refresh=True)
-    assert own.connections - before == 1
+    per_hub = own.connections - before
+    assert 1 <= per_hub <= 2  # not one (or two) per read: 10 reads were 20 connections before
     hub.close()
     hub.gguf_metadata(L1B, files[0], refresh=True)  # a closed pool reopens on demand
-    assert own.connections - before == 2
+    assert own.connections - before > per_hub
