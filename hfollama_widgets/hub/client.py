@@ -50,7 +50,7 @@ from hfollama_widgets.hub.http_range import hub_deadline, hub_timeout
 from hfollama_widgets.hub.metadata import SingleFlight, read_repo_metadata
 from hfollama_widgets.hub.repo_info import RepoInfo
 from hfollama_widgets.hub.search import SEARCH_EXPAND, search_frame, sort_key
-from hfollama_widgets.listing import gguf_dataframe, select_row
+from hfollama_widgets.listing import fill_effective_bpw, gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
 from hfollama_widgets.repo_input import merge_quantization, repo_id_from_input
 
@@ -202,6 +202,7 @@ class Hub:
         hardware: Hardware | bool | None = None,
         context_length: int | None = None,
         kv_cache_type: str = "f16",
+        parameter_count: bool = True,
     ) -> pd.DataFrame:
         """One row per GGUF file group of the repo, sorted by size (columns: docs/architecture.md).
 
@@ -212,11 +213,16 @@ class Hub:
         Raises :class:`~hfollama_widgets.errors.NoGGUFFilesError` when there is no ``.gguf``
         model file, and the Hub errors (not found, gated, revision, unreachable). ``repo_id``
         may be pasted as a Hub URL or ``hf.co/…`` reference (:func:`repo_id_from_input`).
+
+        ``parameter_count`` (default) reads the repo's model info (one request, cached and
+        shared with :meth:`model_info`) for the Hub's ``gguf.total``, which gives every row's
+        ``effective_bpw``; when that info cannot be had the column stays empty.
         """
         repo_id = repo_id_from_input(repo_id)
         context_length = positive_int("context_length", context_length)
         entries = self._tree(repo_id, revision, refresh)
-        df = gguf_dataframe(entries, repo_id, include_sidecars=True)
+        parameters = self._parameter_count(repo_id, revision) if parameter_count else None
+        df = gguf_dataframe(entries, repo_id, include_sidecars=True, parameters=parameters)
         if not (df["kind"] == "model").any():
             has = ", ".join(
                 sorted({p["path"].rsplit(".", 1)[-1] for p in entries if "." in p["path"]})
@@ -235,7 +241,20 @@ class Hub:
                 self, df, repo_id, hardware, revision=revision,
                 context_length=context_length, kv_cache_type=kv_cache_type,
             )  # fmt: skip
+            df = fill_effective_bpw(df, parameters)
         return df
+
+    def _parameter_count(self, repo_id: str, revision: str) -> int | None:
+        """The Hub's ``gguf.total`` for the repo (``None`` when the info cannot be read).
+
+        The model info of the default branch is cached under ``revision=None``, the key the
+        GGUFBrowser's header uses, so a listing and its header share one request.
+        """
+        try:
+            info = self.model_info(repo_id, revision=None if revision == "main" else revision)
+        except HubError:
+            return None
+        return info.parameters
 
     def model_info(
         self, repo_id: str, *, revision: str | None = None, refresh: bool = False
