@@ -3,6 +3,7 @@ FakeHub: every row gets them, and they cost one model-info request per repo, sha
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 import pandas as pd
@@ -76,7 +77,10 @@ def test_published_figures_per_row(own: FakeHub) -> None:
 
 def test_pareto_front_is_exactly_the_undominated_rows(own: FakeHub) -> None:
     df = Hub(endpoint=own.url, token=False).list_gguf_files(L8B)
-    losses = [quality.quality_loss(q, t)[0] for q, t in zip(df["quantization"], df["quality"])]
+    losses = [
+        quality.quality_loss(q, t)[0]
+        for q, t in zip(df["quantization"], df["quality"], strict=True)
+    ]
     sizes = list(df["size_bytes"])
     assert df["pareto"].any() and not df["pareto"].all()
     for i, flag in enumerate(df["pareto"]):
@@ -106,7 +110,7 @@ def test_tables_name_only_known_types() -> None:
     # the no-imatrix scoreboard rows rank the types the same way by ppl and by kld
     both = sorted(set(quality.PPL_DELTA) & set(quality.KLD), key=quality.PPL_DELTA.__getitem__)
     klds = [quality.KLD[n] for n in both]
-    assert sum(a > b for a, b in zip(klds, klds[1:])) <= 2  # Q5_1/Q5_K_S, Q4_1/Q4_0 swap
+    assert sum(a > b for a, b in itertools.pairwise(klds)) <= 2  # Q5_1/Q5_K_S, Q4_1/Q4_0 swap
 
 
 def test_unknown_parameters_leave_effective_bpw_empty() -> None:
