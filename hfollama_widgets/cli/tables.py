@@ -34,8 +34,8 @@ def ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
 
     ``eff_bpw`` is bytes x 8 / parameters, ``ppl+`` and ``kld`` llama.cpp's published loss for
     the type on Llama-3-8B (README "What the quality numbers mean"), ``pareto`` a ``*`` on the
-    size/quality front (``-``: missing / not on it); ``tok/s`` (the decode ceiling) and ``fit`` appear when the listing has
-    them (``hardware=``).
+    size/quality front (``-``: missing / not on it); ``tok/s`` (the decode ceiling) and
+    ``fit`` appear when the listing has them (``hardware=``).
     """
     headers = ["quant", "size_gb", "bits", "eff_bpw", "quality", "ppl+", "kld", "pareto"]
     extra = [c for c in ("est_tokens_per_s", "fit_text") if c in df.columns]
