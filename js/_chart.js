@@ -76,7 +76,8 @@ function dots(data, fitGroup, estimated) {
  */
 export function renderChart(container, rows, { selected, onSelect }) {
   // log y: the reference types (loss 0) sit on the floor
-  const data = chartRows(rows).map((r) => ({ ...r, gb: r.size / 1e9, y: Math.max(r.loss, Y_FLOOR) }));
+  // loss_est: no published figure, y is the tier's median (table.py _quality_fields)
+  const data = chartRows(rows).map((r) => ({ ...r, gb: r.size / 1e9, y: Math.max(r.loss, Y_FLOOR), loss_est: typeof r.ppl !== "number" }));
   container.replaceChildren();
   container.hidden = data.length === 0;
   if (data.length === 0) return;

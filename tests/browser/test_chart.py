@@ -45,7 +45,7 @@ def test_chart_renders_hover_shows_row_click_selects(
     est = points.evaluate_all(
         "ps => ps.filter(p => p.dataset.estimated === 'true').map(p => +p.dataset.key)"
     )
-    assert sorted(est) == sorted(r["key"] for r in placeable if r["loss_est"])
+    assert sorted(est) == sorted(r["key"] for r in placeable if r["ppl"] is None)
     # the front line is drawn through the Pareto rows; the recommended pick is ringed
     assert any(r["pareto"] for r in placeable)
     assert chart.locator(".hfw-chart-front path").count() == 1

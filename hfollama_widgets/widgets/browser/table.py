@@ -194,21 +194,20 @@ def table_rows(
 
 def _quality_fields(row: pd.Series, quant: str | None) -> dict[str, Any]:
     """The quality columns of a table record: ``ebpw`` (effective bits per weight), ``ppl``,
-    ``kld``, ``pareto``, and the chart's y: ``loss`` (``ppl``, else the tier's median) with
-    ``loss_est`` True when it comes from the tier.
+    ``kld``, ``pareto``, and the chart's y: ``loss`` (``ppl``, else the tier's median: the
+    front end shows it as estimated when ``ppl`` is ``None``).
 
     >>> r = _quality_fields(pd.Series({"quality": "Good", "ppl_delta": None, "pareto": True}), "X")
-    >>> r["loss"], r["loss_est"], r["pareto"]
-    (0.36, True, True)
+    >>> r["loss"], r["ppl"], r["pareto"]
+    (0.36, None, True)
     """
-    loss, estimated = quality_loss(quant, _clean(row.get("quality")))
+    loss, _estimated = quality_loss(quant, _clean(row.get("quality")))
     return {
         "ebpw": _clean(row.get("effective_bpw")),
         "ppl": _clean(row.get("ppl_delta")),
         "kld": _clean(row.get("kld")),
         "pareto": bool(_clean(row.get("pareto"))),
         "loss": loss,
-        "loss_est": estimated,
     }
 
 
