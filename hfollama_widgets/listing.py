@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from hfollama_widgets import quality
 from hfollama_widgets.errors import InvalidModelRefError
 from hfollama_widgets.hub_tags import hub_tag
 from hfollama_widgets.quants import file_kind, is_gguf, parse_quant_label, parse_shard, quant_info
@@ -37,6 +38,7 @@ __all__ = [
     "DEFAULT_PREFERENCE",
     "best_quantization",
     "candidates",
+    "fill_effective_bpw",
     "gguf_dataframe",
     "plain",
     "select_row",
@@ -53,8 +55,12 @@ COLUMNS: tuple[str, ...] = (
     "size_gb",
     "size_gib",
     "bits_per_weight",
+    "effective_bpw",
     "quality_rank",
     "quality",
+    "ppl_delta",
+    "kld",
+    "pareto",
     "ollama_tag",
     "model_ref",
     "ollama_pullable",
@@ -70,8 +76,12 @@ _DTYPES: dict[str, Any] = {
     "size_gb": "float64",
     "size_gib": "float64",
     "bits_per_weight": "float64",
+    "effective_bpw": "Float64",
     "quality_rank": "Int64",
     "quality": object,
+    "ppl_delta": "Float64",
+    "kld": "Float64",
+    "pareto": "bool",
     "ollama_tag": object,
     "model_ref": object,
     "ollama_pullable": "bool",
@@ -150,7 +160,11 @@ def _basename(path: str) -> str:
 
 
 def gguf_dataframe(
-    entries: Iterable[Any], repo_id: str, *, include_sidecars: bool = False
+    entries: Iterable[Any],
+    repo_id: str,
+    *,
+    include_sidecars: bool = False,
+    parameters: int | None = None,
 ) -> pd.DataFrame:
     """One row per GGUF file group of a repo (columns: :data:`COLUMNS`), sorted by size.
 
@@ -171,6 +185,12 @@ def gguf_dataframe(
     at least :data:`~hfollama_widgets.quants.IMATRIX_MAX_BYTES` is a model.
     Sidecars (``mmproj``, ``imatrix``, ``mtp``) are left out unless ``include_sidecars``.
     Text columns are ``object`` (``None`` when missing), ``quality_rank`` is ``Int64``.
+
+    Quality columns (:mod:`hfollama_widgets.quality`): ``effective_bpw`` is ``size_bytes * 8 /
+    parameters`` when ``parameters`` (the Hub's ``gguf.total``) is given; ``ppl_delta`` and
+    ``kld`` are llama.cpp's published figures for the row's type on Llama-3-8B (``<NA>`` where
+    none is published); ``pareto`` is True for model rows that no other model row beats on
+    both size and quality loss (:func:`~hfollama_widgets.quality.quality_loss`).
 
     >>> df = gguf_dataframe([{"path": "a/M-Q8_0-00002-of-00002.gguf", "size": 5},
     ...                      {"path": "a/M-Q8_0-00001-of-00002.gguf", "size": 7}], "o/M-GGUF")
@@ -209,8 +229,11 @@ def gguf_dataframe(
                 "size_gb": size / 1e9,
                 "size_gib": size / 2**30,
                 "bits_per_weight": info.bits_per_weight if info else float("nan"),
+                "effective_bpw": quality.effective_bpw(size, parameters),
                 "quality_rank": info.quality_rank if info else pd.NA,
                 "quality": info.quality if info else None,
+                "ppl_delta": quality.ppl_delta(label),
+                "kld": quality.kld(label),
                 "ollama_tag": tag,
                 "model_ref": model_ref(repo_id, tag) if pullable and tag else None,
                 "ollama_pullable": pullable,
@@ -219,6 +242,7 @@ def gguf_dataframe(
             }
         )
     rows.sort(key=lambda r: (r["size_bytes"], r["filename"]))
+    _mark_pareto(rows)
     df = pd.DataFrame(
         {col: pd.Series([r[col] for r in rows], dtype=_DTYPES[col]) for col in COLUMNS}
     )
@@ -241,6 +265,41 @@ def _tag_and_note(
     if tag is None:
         return None, _NO_TAG_NOTE
     return tag, None if repo_ok else _BAD_REPO_NOTE
+
+
+def fill_effective_bpw(df: pd.DataFrame, parameters: int | None) -> pd.DataFrame:
+    """``df`` with missing ``effective_bpw`` of model rows filled from ``parameters`` (the
+    header's figure, when a fit step read one, is kept).
+
+    >>> df = pd.DataFrame({"kind": ["model"], "size_bytes": [10**9],
+    ...                    "effective_bpw": pd.Series([None], dtype="Float64")})
+    >>> float(fill_effective_bpw(df, 2 * 10**9)["effective_bpw"][0])
+    4.0
+    """
+    if parameters is None or "size_bytes" not in df.columns:
+        return df
+    out = df.copy()
+    current = out["effective_bpw"] if "effective_bpw" in out.columns else None
+    values = []
+    for position, (_, row) in enumerate(out.iterrows()):
+        value = None if current is None else plain(current.iloc[position])
+        if value is None and str(row.get("kind", "model")) == "model":
+            value = quality.effective_bpw(int(row["size_bytes"]), parameters)
+        values.append(value)
+    out["effective_bpw"] = pd.Series(values, index=out.index, dtype="Float64")
+    return out
+
+
+def _mark_pareto(rows: list[dict[str, Any]]) -> None:
+    """Set each row's ``pareto`` over the model rows (sidecars are never on the front)."""
+    points = [
+        (r["size_bytes"], quality.quality_loss(r["quantization"], r["quality"])[0])
+        if r["kind"] == "model"
+        else (None, None)
+        for r in rows
+    ]
+    for row, flag in zip(rows, quality.pareto_flags(points), strict=True):
+        row["pareto"] = flag
 
 
 def plain(value: Any) -> Any:

@@ -1,7 +1,9 @@
-// GGUFBrowser front end: repo box + Hub search, header, filters, quant table (rows: _browser_table.js), Pull/Chat.
+// GGUFBrowser front end: repo box + Hub search, header, filters, size/quality chart (_chart.js), quant table
+// (rows: _browser_table.js), Pull/Chat.
 // Every Hub-provided string (repo ids, file names, quant labels) goes through textContent (h()).
 import "./browser.css";
 import { bodyRow, headRow } from "./_browser_table.js";
+import { renderChart } from "./_chart.js";
 import { embedChildren } from "./_embedded.js";
 import { button, h, renderError } from "./_shared.js";
 import { filterRows, formatCount, formatParams, formatTokens, sortRows } from "./_table.js";
@@ -109,6 +111,9 @@ function render({ model, el }) {
     count,
   );
 
+  // --- chart (the rows the table shows) ---
+  const chart = h("div", { className: "hfw-chart", dataset: { testid: "chart" } });
+
   // --- table ---
   const thead = h("thead");
   const tbody = h("tbody");
@@ -125,6 +130,7 @@ function render({ model, el }) {
     note,
     filters,
     fitNote,
+    chart,
     tableWrap,
     empty,
   );
@@ -256,10 +262,14 @@ function render({ model, el }) {
     const rows = model.get("rows") || [];
     const s = model.get("status");
     const showFit = rows.some((r) => "mem" in r);
-    thead.replaceChildren(headRow(model, showFit));
+    const showSpeed = rows.some((r) => typeof r.tps === "number");
+    thead.replaceChildren(headRow(model, showFit, showSpeed));
     const shown = sortRows(filterRows(rows, localMax, localText), model.get("sort_by"), model.get("sort_desc"));
     const selected = (model.get("selected") || "").toLowerCase();
-    tbody.replaceChildren(...shown.map((row) => bodyRow(model, row, showFit, selected)));
+    tbody.replaceChildren(...shown.map((row) => bodyRow(model, row, showFit, selected, showSpeed)));
+    if (s === "ready") renderChart(chart, shown, { selected, onSelect: (row) => (model.set("selected", row.ref), model.save_changes()) });
+    else chart.replaceChildren();
+    chart.hidden = s !== "ready" || shown.length === 0 || chart.childElementCount === 0;
     tableWrap.hidden = s !== "ready" || rows.length === 0;
     filters.hidden = s !== "ready" || rows.length === 0;
     count.textContent = s === "ready" ? `${shown.length} of ${rows.length} files` : "";

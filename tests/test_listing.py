@@ -100,8 +100,8 @@ def _by_file(df: pd.DataFrame) -> dict[str, pd.Series]:
 #: The columns docs/architecture.md promises, in order (written out: the contract, not the code).
 DOCUMENTED_COLUMNS = (
     "quantization", "filename", "files", "shards", "size_bytes", "size_gb", "size_gib",
-    "bits_per_weight", "quality_rank", "quality", "ollama_tag", "model_ref", "ollama_pullable",
-    "kind", "note",
+    "bits_per_weight", "effective_bpw", "quality_rank", "quality", "ppl_delta", "kld", "pareto",
+    "ollama_tag", "model_ref", "ollama_pullable", "kind", "note",
 )  # fmt: skip
 
 

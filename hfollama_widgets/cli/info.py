@@ -87,6 +87,10 @@ def gather(
             "shards": int(row["shards"]),
         }
     out["file"] = str(row["filename"])
+    out["quality"] = {
+        k: plain(row.get(k))
+        for k in ("quantization", "effective_bpw", "quality", "ppl_delta", "kld", "pareto")
+    }
     try:
         meta = hub.gguf_metadata(repo_id, str(row["filename"]))
     except HFOllamaError as exc:
@@ -139,6 +143,8 @@ def render(data: dict[str, Any]) -> str:
     elif files:
         reason = data.get("recommended_reason") or "nothing Ollama can pull"
         lines.append(f"  recommended: none ({reason})")
+    if data.get("quality"):
+        lines.append(quality_line(data["quality"]))
     if data.get("gguf_error"):
         lines.append(f"GGUF header: not available ({data['gguf_error']})")
         return "\n".join(lines)
@@ -167,3 +173,21 @@ def render(data: dict[str, Any]) -> str:
     if data.get("fit"):
         lines.append(f"  this machine ({data['fit']['machine']}): {data['fit']['text']}")
     return "\n".join(lines)
+
+
+def quality_line(q: dict[str, Any]) -> str:
+    """The shown file's quality figures (README "What the quality numbers mean").
+
+    >>> quality_line({"quantization": "Q4_K_M", "effective_bpw": 4.89, "quality": "Good",
+    ...               "ppl_delta": 0.1754, "kld": 0.031273, "pareto": True})[:60]
+    '  Q4_K_M: 4.89 bits/weight, Good, +0.1754 ppl / KLD 0.0313 ('
+    """
+    bpw = f"{q['effective_bpw']:.2f} bits/weight" if q.get("effective_bpw") else "? bits/weight"
+    loss = "no published ppl/KLD figure"
+    if q.get("ppl_delta") is not None or q.get("kld") is not None:
+        ppl = f"+{q['ppl_delta']:.4f} ppl" if q.get("ppl_delta") is not None else "ppl ?"
+        kld = f"KLD {q['kld']:.4f}" if q.get("kld") is not None else "KLD ?"
+        loss = f"{ppl} / {kld} (llama.cpp, Llama-3-8B)"
+    front = ", on the size/quality front" if q.get("pareto") else ""
+    name = q.get("quantization") or "this file"
+    return f"  {name}: {bpw}, {q.get('quality') or '?'}, {loss}{front}"

@@ -12,9 +12,10 @@ o/m-GGUF       1200      3  2024-10-04  1.24B   llama
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from hfollama_widgets.cli.common import format_count, format_table
+from hfollama_widgets.listing import plain
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,9 +23,24 @@ if TYPE_CHECKING:
 __all__ = ["ls_many_table", "ls_table", "search_table"]
 
 
+def _num(value: Any, digits: int) -> str:
+    """A number with ``digits`` decimals, ``-`` for a missing value."""
+    value = plain(value)
+    return "-" if value is None else f"{float(value):.{digits}f}"
+
+
 def ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
-    """``list_gguf_files`` rows as a table: what Ollama can pull, and the ref to pull it by."""
-    headers = ["quant", "size_gb", "bits", "quality", "shards", "ollama", "model_ref"]
+    """``list_gguf_files`` rows as a table: what Ollama can pull, and the ref to pull it by.
+
+    ``eff_bpw`` is bytes x 8 / parameters, ``ppl+`` and ``kld`` llama.cpp's published loss for
+    the type on Llama-3-8B (README "What the quality numbers mean"), ``pareto`` a ``*`` on the
+    size/quality front (``-``: missing / not on it); ``tok/s`` (the decode ceiling) and
+    ``fit`` appear when the listing has them (``hardware=``).
+    """
+    headers = ["quant", "size_gb", "bits", "eff_bpw", "quality", "ppl+", "kld", "pareto"]
+    extra = [c for c in ("est_tokens_per_s", "fit_text") if c in df.columns]
+    headers += [{"est_tokens_per_s": "tok/s", "fit_text": "fit"}[c] for c in extra]
+    headers += ["shards", "ollama", "model_ref"]
     rows = []
     for _, r in df.iterrows():
         if r["kind"] != "model":
@@ -33,17 +49,19 @@ def ls_table(df: pd.DataFrame, *, sidecars: bool) -> str:
             ollama = "yes"
         else:
             ollama = "no (split)" if int(r["shards"]) > 1 else "no"
-        rows.append(
-            [
-                r["quantization"] or r["ollama_tag"] or r["filename"],
-                round(float(r["size_gb"]), 2),
-                None if r["bits_per_weight"] != r["bits_per_weight"] else r["bits_per_weight"],
-                r["quality"],
-                int(r["shards"]),
-                ollama,
-                r["model_ref"] if r["ollama_pullable"] else "",
-            ]
-        )
+        row = [
+            r["quantization"] or r["ollama_tag"] or r["filename"],
+            round(float(r["size_gb"]), 2),
+            None if r["bits_per_weight"] != r["bits_per_weight"] else r["bits_per_weight"],
+            _num(r.get("effective_bpw"), 2),
+            r["quality"],
+            _num(r.get("ppl_delta"), 4),
+            _num(r.get("kld"), 4),
+            "*" if bool(plain(r.get("pareto"))) else "-",
+        ]
+        row += [_num(r[c], 1) if c == "est_tokens_per_s" else plain(r[c]) for c in extra]
+        row += [int(r["shards"]), ollama, r["model_ref"] if r["ollama_pullable"] else ""]
+        rows.append(row)
     if sidecars:
         headers.insert(1, "file")
         for row, (_, r) in zip(rows, df.iterrows(), strict=True):

@@ -54,7 +54,7 @@ from hfollama_widgets.hub.metadata import read_repo_metadata
 from hfollama_widgets.hub.repo_info import RepoInfo
 from hfollama_widgets.hub.search import SEARCH_EXPAND, search_frame, sort_key
 from hfollama_widgets.hub.trees import HubCounters, TreeSource
-from hfollama_widgets.listing import gguf_dataframe, select_row
+from hfollama_widgets.listing import fill_effective_bpw, gguf_dataframe, select_row
 from hfollama_widgets.refs import validate_repo_id
 from hfollama_widgets.repo_input import merge_quantization, repo_id_from_input
 
@@ -122,7 +122,7 @@ class Hub:
         self._trees = TreeSource(
             self, revision_ttl=non_negative_number("revision_ttl", revision_ttl)
         )
-        self._frames: dict[tuple[str, str, str, bool], pd.DataFrame] = {}
+        self._frames: dict[tuple[str, str, str, bool, bool], tuple[pd.DataFrame, int | None]] = {}
         self._infos: dict[tuple[str, str, str | None], RepoInfo] = {}
         self._http: httpx.Client | None = None
 
@@ -225,6 +225,7 @@ class Hub:
         hardware: Hardware | bool | None = None,
         context_length: int | None = None,
         kv_cache_type: str = "f16",
+        parameter_count: bool = True,
     ) -> pd.DataFrame:
         """One row per GGUF file group of the repo, sorted by size (columns: docs/architecture.md).
 
@@ -235,30 +236,42 @@ class Hub:
         Raises :class:`~hfollama_widgets.errors.NoGGUFFilesError` when there is no ``.gguf``
         model file, and the Hub errors (not found, gated, revision, unreachable). ``repo_id``
         may be pasted as a Hub URL or ``hf.co/…`` reference (:func:`repo_id_from_input`).
+
+        ``parameter_count`` (default) reads the repo's model info (one request, cached and
+        shared with :meth:`model_info`) for the Hub's ``gguf.total``, which gives every row's
+        ``effective_bpw``; when that info cannot be had the column stays empty.
         """
         repo_id = repo_id_from_input(repo_id)
         context_length = positive_int("context_length", context_length)
-        df = self._frame(repo_id, revision, include_sidecars, refresh)
+        df, parameters = self._frame(repo_id, revision, include_sidecars, refresh, parameter_count)
         if hardware is not None and hardware is not False:
             df = fit.fit_listing(
                 self, df, repo_id, hardware, revision=revision,
                 context_length=context_length, kv_cache_type=kv_cache_type,
             )  # fmt: skip
+            df = fill_effective_bpw(df, parameters)
         return df
 
     def _frame(
-        self, repo_id: str, revision: str, include_sidecars: bool, refresh: bool
-    ) -> pd.DataFrame:
-        """The finished listing DataFrame, memoised per (endpoint, repo, revision, sidecars):
-        a hit costs one ``DataFrame.copy`` (callers may change their copy freely)."""
-        key = (self.endpoint, repo_id, revision, include_sidecars)
+        self,
+        repo_id: str,
+        revision: str,
+        include_sidecars: bool,
+        refresh: bool,
+        parameter_count: bool,
+    ) -> tuple[pd.DataFrame, int | None]:
+        """The finished listing DataFrame and the parameter count it used, memoised per
+        (endpoint, repo, revision, sidecars, parameter_count): a hit costs one
+        ``DataFrame.copy`` (callers may change their copy freely)."""
+        key = (self.endpoint, repo_id, revision, include_sidecars, parameter_count)
         with self._lock:
             hit = None if refresh else self._frames.get(key)
         if hit is not None:
             self._trees.counters.add(cache_hits=1)
-            return hit.copy()
+            return hit[0].copy(), hit[1]
         entries = self._trees.get(repo_id, revision, refresh)
-        df = gguf_dataframe(entries, repo_id, include_sidecars=True)
+        parameters = self._parameter_count(repo_id, revision) if parameter_count else None
+        df = gguf_dataframe(entries, repo_id, include_sidecars=True, parameters=parameters)
         if not (df["kind"] == "model").any():
             has = ", ".join(
                 sorted({p["path"].rsplit(".", 1)[-1] for p in entries if "." in p["path"]})
@@ -273,8 +286,8 @@ class Hub:
         if not include_sidecars:
             df = df[df["kind"] == "model"].reset_index(drop=True)
         with self._lock:
-            self._frames[key] = df
-        return df.copy()
+            self._frames[key] = (df, parameters)
+        return df.copy(), parameters
 
     def list_gguf_files_many(
         self, repo_ids: Iterable[str] | pd.DataFrame, **options: Any
@@ -317,6 +330,18 @@ class Hub:
         found = self.search_models(search, author=author, sort=sort, limit=limit)
         self.counters.add(requests=1)
         return batch.list_many(self, found, **options)
+
+    def _parameter_count(self, repo_id: str, revision: str) -> int | None:
+        """The Hub's ``gguf.total`` for the repo (``None`` when the info cannot be read).
+
+        The model info of the default branch is cached under ``revision=None``, the key the
+        GGUFBrowser's header uses, so a listing and its header share one request.
+        """
+        try:
+            info = self.model_info(repo_id, revision=None if revision == "main" else revision)
+        except HubError:
+            return None
+        return info.parameters
 
     def model_info(
         self, repo_id: str, *, revision: str | None = None, refresh: bool = False

@@ -18,6 +18,7 @@ import pandas as pd
 from hfollama_widgets.errors import HubError
 from hfollama_widgets.gguf import fit as pure
 from hfollama_widgets.gguf.metadata import GGUFMetadata
+from hfollama_widgets.gguf.speed_column import add_speed_column
 from hfollama_widgets.hardware import Hardware
 from hfollama_widgets.hub.metadata import HeaderSource, read_repo_metadata
 
@@ -60,8 +61,11 @@ def fit_listing(
             return unknown_fit(df, exc)
         if meta is None:
             return pure.add_fit_columns(df, None, None)
-    return pure.add_fit_columns(
+    out = pure.add_fit_columns(
         df, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type
+    )
+    return add_speed_column(
+        out, meta, hw, context_length=context_length, kv_cache_type=kv_cache_type
     )
 
 

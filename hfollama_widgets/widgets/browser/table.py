@@ -24,6 +24,7 @@ from urllib.parse import quote
 import pandas as pd
 
 from hfollama_widgets.gguf import FIT_ORDER
+from hfollama_widgets.quality import quality_loss
 
 __all__ = [
     "FIT_ORDER",
@@ -43,7 +44,11 @@ SORT_COLUMNS: Mapping[str, str] = {
     "filename": "filename",
     "size": "size_bytes",
     "bpw": "bits_per_weight",
+    "ebpw": "effective_bpw",
     "quality": "quality_rank",
+    "ppl": "ppl_delta",
+    "kld": "kld",
+    "tps": "est_tokens_per_s",
     "shards": "shards",
     "mem": "est_memory_bytes",
     "fit": "fit",
@@ -173,6 +178,7 @@ def table_rows(
             "why": why,
             "local": bool(why is None and ref and ref.lower() in local),
             "rec": bool(why is None and rec and ref and ref.lower() == rec),
+            **_quality_fields(row, quant),
         }
         if "est_memory_bytes" in df.columns:
             fit = _clean(row.get("fit"))
@@ -180,8 +186,29 @@ def table_rows(
             record["fit"] = fit
             record["fit_text"] = _clean(row.get("fit_text"))
             record["fit_rank"] = FIT_ORDER.index(fit) if fit in FIT_ORDER else None
+        if "est_tokens_per_s" in df.columns:
+            record["tps"] = _clean(row.get("est_tokens_per_s"))
         rows.append(record)
     return rows
+
+
+def _quality_fields(row: pd.Series, quant: str | None) -> dict[str, Any]:
+    """The quality columns of a table record: ``ebpw`` (effective bits per weight), ``ppl``,
+    ``kld``, ``pareto``, and the chart's y: ``loss`` (``ppl``, else the tier's median: the
+    front end shows it as estimated when ``ppl`` is ``None``).
+
+    >>> r = _quality_fields(pd.Series({"quality": "Good", "ppl_delta": None, "pareto": True}), "X")
+    >>> r["loss"], r["ppl"], r["pareto"]
+    (0.36, None, True)
+    """
+    loss, _estimated = quality_loss(quant, _clean(row.get("quality")))
+    return {
+        "ebpw": _clean(row.get("effective_bpw")),
+        "ppl": _clean(row.get("ppl_delta")),
+        "kld": _clean(row.get("kld")),
+        "pareto": bool(_clean(row.get("pareto"))),
+        "loss": loss,
+    }
 
 
 def filter_listing(
