@@ -82,7 +82,7 @@ def test_a_new_process_lists_from_the_warm_cache(own: FakeHub, tmp_path: Path) -
     assert _in_new_process(own, tmp_path, ttl=0) == first  # TTL over: one small request each
     assert _kinds(own) == {"tree": 0, "revision": len(REPOS), "other": 0}
     revision = next(r for r in own.requests if "/revision/" in r["path"])
-    assert revision["query"].get("expand") == ["sha"]
+    assert revision["query"].get("expand") == ["sha", "gguf"]  # the commit and gguf.total
 
 
 def test_a_moved_branch_is_listed_again(tmp_path: Path) -> None:

@@ -103,9 +103,11 @@ def test_quickstart(kernel_env: Path, stand_ins: FakeOllama, fake_hub: Any) -> N
 def test_quant_analysis(kernel_env: Path, stand_ins: FakeOllama) -> None:
     nb = execute(ROOT / "notebooks" / "quant-analysis.ipynb", kernel_env)
     images = [o for _, o in outputs(nb) if "image/png" in o.get("data", {})]
-    assert len(images) == 1  # the scatter plot, inline
+    assert len(images) == 2  # the two scatter plots, inline
     text = all_text(nb)
     assert "files/groups in 5 repos" in text
+    assert "files are on their repo's Pareto front" in text
+    assert "decode ceiling, tok/s at 8k context" in text and "workstation" in text
     for family in ("Llama", "Qwen", "Mistral"):
         assert family in text
     assert "Full GPU offload" in text or "Partial GPU offload" in text  # fit columns

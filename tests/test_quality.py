@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -48,7 +49,7 @@ def test_every_row_has_effective_bpw_from_gguf_total(own: FakeHub) -> None:
 
 
 def test_one_model_info_request_shared_with_the_header(own: FakeHub) -> None:
-    hub = Hub(endpoint=own.url, token=False)
+    hub = Hub(endpoint=own.url, token=False, cache_dir=False)
     hub.list_gguf_files(L8B)
     hub.model_info(L8B)  # what the GGUFBrowser's header asks for next
     hub.list_gguf_files(L8B)
@@ -56,8 +57,24 @@ def test_one_model_info_request_shared_with_the_header(own: FakeHub) -> None:
     assert not [r for r in own.requests if "/resolve/" in r["path"]]  # no header read
 
 
+def test_with_the_persistent_cache_the_count_comes_with_the_sha(
+    own: FakeHub, tmp_path: Path
+) -> None:
+    """The listing's sha request asks for ``gguf`` too, so the column costs no request of its
+    own, and a new Hub on the same cache has it without any request."""
+    without = Hub(endpoint=own.url, token=False, cache_dir=tmp_path / "a")
+    assert without.list_gguf_files(L8B, parameter_count=False)["effective_bpw"].isna().all()
+    plain = len(own.requests)
+    own.clear_requests()
+    df = Hub(endpoint=own.url, token=False, cache_dir=tmp_path / "b").list_gguf_files(L8B)
+    assert df["effective_bpw"].notna().all() and len(own.requests) == plain
+    own.clear_requests()
+    again = Hub(endpoint=own.url, token=False, cache_dir=tmp_path / "b").list_gguf_files(L8B)
+    assert own.requests == [] and again["effective_bpw"].tolist() == df["effective_bpw"].tolist()
+
+
 def test_without_parameter_count_no_info_request(own: FakeHub) -> None:
-    hub = Hub(endpoint=own.url, token=False)
+    hub = Hub(endpoint=own.url, token=False, cache_dir=False)
     df = hub.list_gguf_files(L8B, parameter_count=False)
     assert _info_requests(own) == [] and df["effective_bpw"].isna().all()
     assert df["ppl_delta"].notna().any()  # the tables need no request

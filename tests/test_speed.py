@@ -117,3 +117,22 @@ def test_multi_gpu_bandwidth_and_measured_ram() -> None:
 
 def measured_is_cached(first: float) -> bool:
     return measure_ram_bandwidth_gbs() == first
+
+
+def test_listing_with_hardware_has_the_speed_column(fake_hub: object) -> None:
+    """``list_gguf_files(hardware=…)`` gives each model row its ceiling from the repo's one header
+    and the row's own size: smaller quants read fewer bytes a token, so they are faster."""
+    from hfollama_widgets import Hub
+
+    hub = Hub(fake_hub.url, cache_dir=False)  # type: ignore[attr-defined]
+    hw = Hardware(ram_gb=64, vram_gb=48, memory_bandwidth_gbs=1000)
+    df = hub.list_gguf_files("bartowski/Llama-3.2-1B-Instruct-GGUF", hardware=hw)
+    speeds = df.set_index("quantization")["est_tokens_per_s"]
+    assert speeds.notna().all()
+    assert speeds["Q4_K_M"] > speeds["Q8_0"] > 0
+    meta = hub.gguf_metadata("bartowski/Llama-3.2-1B-Instruct-GGUF", "Q4_K_M")
+    q8 = df[df["quantization"] == "Q8_0"].iloc[0]
+    expected = decode_ceiling_tokens_per_s(meta, hw, file_size=int(q8["size_bytes"]))
+    assert expected is not None and float(q8["est_tokens_per_s"]) == round(expected, 1)
+    unknown = hub.list_gguf_files("bartowski/Llama-3.2-1B-Instruct-GGUF", hardware=Hardware(64))
+    assert unknown["est_tokens_per_s"].isna().all()  # no bandwidth known: no made-up figure

@@ -1,6 +1,7 @@
 """The persistent listing cache: tree listings by commit sha, branch -> sha with a TTL (sqlite).
 
-A repo's file list at a commit never changes, so it is kept (keyed by endpoint, who reads,
+A repo's file list at a commit never changes (nor its parameter count, the Hub's
+``gguf.total``, which arrives with the sha), so it is kept (keyed by endpoint, who reads,
 repo and **commit sha**) until the cache outgrows its size limit (least recently used rows go
 first). What a branch points at does change: the ``revision -> sha`` answer is trusted for
 ``revision_ttl`` seconds (default :data:`DEFAULT_REVISION_TTL`), then asked again with one small
@@ -57,6 +58,9 @@ CREATE TABLE IF NOT EXISTS revisions (
     PRIMARY KEY (endpoint, reader, repo, revision));
 CREATE TABLE IF NOT EXISTS trees (
     endpoint TEXT, reader TEXT, repo TEXT, sha TEXT, entries TEXT, bytes INTEGER, used REAL,
+    PRIMARY KEY (endpoint, reader, repo, sha));
+CREATE TABLE IF NOT EXISTS parameters (
+    endpoint TEXT, reader TEXT, repo TEXT, sha TEXT, total INTEGER,
     PRIMARY KEY (endpoint, reader, repo, sha));
 """
 
@@ -209,6 +213,21 @@ class ListingCache:
         )
         self._evict()
 
+    # --- the parameter count at a commit (the Hub's gguf.total) ------------------------------
+    def parameters(self, key: Key) -> tuple[bool, int | None]:
+        """``(known, total)``: the Hub's ``gguf.total`` stored for the commit (``total`` may be
+        ``None``: the Hub has none for that repo)."""
+        rows = self._run(
+            "SELECT total FROM parameters WHERE endpoint=? AND reader=? AND repo=? AND sha=?", key
+        )
+        if not rows or not (rows[0][0] is None or isinstance(rows[0][0], int)):
+            return False, None
+        return True, rows[0][0]
+
+    def put_parameters(self, key: Key, total: int | None) -> None:
+        """Remember the commit's parameter count (immutable at a commit, like its tree)."""
+        self._run("INSERT OR REPLACE INTO parameters VALUES (?,?,?,?,?)", (*key, total))
+
     def _evict(self) -> None:
         rows = self._run("SELECT COALESCE(SUM(bytes), 0) FROM trees")
         total = int(rows[0][0]) if rows else 0
@@ -227,7 +246,7 @@ class ListingCache:
 
     def clear(self, repo_id: str | None = None) -> None:
         """Forget everything (or one repo's rows)."""
-        for table in ("revisions", "trees"):
+        for table in ("revisions", "trees", "parameters"):
             if repo_id is None:
                 self._run(f"DELETE FROM {table}")
             else:

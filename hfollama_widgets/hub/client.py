@@ -334,9 +334,14 @@ class Hub:
     def _parameter_count(self, repo_id: str, revision: str) -> int | None:
         """The Hub's ``gguf.total`` for the repo (``None`` when the info cannot be read).
 
-        The model info of the default branch is cached under ``revision=None``, the key the
+        With the persistent cache on, the listing's sha request brings it (``expand=gguf``) and
+        the cache keeps it by commit, so it costs no request of its own. Otherwise the model
+        info of the default branch is read, cached under ``revision=None``, the key the
         GGUFBrowser's header uses, so a listing and its header share one request.
         """
+        known, total = self._trees.parameters(repo_id, revision)
+        if known:  # came with the sha request of the listing (or from the persistent cache)
+            return total
         try:
             info = self.model_info(repo_id, revision=None if revision == "main" else revision)
         except HubError:

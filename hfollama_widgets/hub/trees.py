@@ -5,7 +5,8 @@
 1. memory (for the life of the Hub);
 2. the persistent cache (:mod:`~hfollama_widgets.hub.cache`): the revision's commit sha, if
    checked less than ``revision_ttl`` seconds ago, else asked again with one small request
-   (``GET /api/models/{repo}/revision/{rev}?expand=sha``), then the tree stored for that sha;
+   (``GET /api/models/{repo}/revision/{rev}?expand=sha&expand=gguf``: the sha and the
+   parameter count in one answer), then the tree stored for that sha;
 3. the Hub: one recursive tree request (then the sha, so the listing can be stored).
 
 Identical concurrent requests (tree or sha) run once and share their answer.
@@ -29,6 +30,16 @@ from hfollama_widgets.hub.metadata import SingleFlight, reader_digest
 __all__ = ["HubCounters", "TreeSource"]
 
 _SHA = re.compile(r"^[0-9a-f]{40}$")
+
+
+def _gguf_total(gguf: Any) -> int | None:
+    """The ``total`` (parameter count) of a model info's ``gguf`` block, if it has one.
+
+    >>> _gguf_total({"total": 8030261248, "architecture": "llama"}), _gguf_total(None)
+    (8030261248, None)
+    """
+    total = gguf.get("total") if isinstance(gguf, dict) else None
+    return total if isinstance(total, int) and not isinstance(total, bool) and total > 0 else None
 
 
 class _HubLike(Protocol):
@@ -71,6 +82,7 @@ class TreeSource:
         self._lock = threading.Lock()
         self._trees: dict[tuple[str, str, str], list[dict[str, Any]]] = {}
         self._shas: dict[tuple[str, str, str, str], str] = {}  # resolved in this process
+        self._parameters: dict[tuple[str, str, str, str], int | None] = {}  # by sha
         self._tree_flights: SingleFlight[list[dict[str, Any]]] = SingleFlight()
         self._sha_flights: SingleFlight[str] = SingleFlight()
 
@@ -118,6 +130,26 @@ class TreeSource:
         with contextlib.suppress(HubError):  # the listing itself reports what is wrong
             self._sha(repo_id, revision, store, refresh=False)
 
+    def parameters(self, repo_id: str, revision: str) -> tuple[bool, int | None]:
+        """``(known, total)``: the Hub's ``gguf.total`` at the revision's commit when the sha
+        request brought it (this process, or the persistent cache for a fresh or exact sha);
+        ``(False, None)`` when only a model-info request can tell. No request here."""
+        endpoint, reader = self._hub.endpoint, self._reader()
+        with self._lock:
+            sha = revision if _SHA.match(revision) else self._shas.get(
+                (endpoint, reader, repo_id, revision)
+            )
+        store = self._store()
+        if sha is None and store is not None:
+            sha = self._known_sha(store, (endpoint, reader, repo_id, revision))
+        if sha is None:
+            return False, None
+        key = (endpoint, reader, repo_id, sha)
+        with self._lock:
+            if key in self._parameters:
+                return True, self._parameters[key]
+        return store.parameters(key) if store is not None else (False, None)
+
     def clear(self, repo_id: str | None = None) -> None:
         """Forget listings (of one repo, or all): memory and the persistent cache."""
         with self._lock:
@@ -125,6 +157,8 @@ class TreeSource:
                 del self._trees[key]
             for skey in [k for k in self._shas if repo_id is None or k[2] == repo_id]:
                 del self._shas[skey]
+            for pkey in [k for k in self._parameters if repo_id is None or k[2] == repo_id]:
+                del self._parameters[pkey]
         store = self._store()
         if store is not None:
             store.clear(repo_id)
@@ -193,15 +227,22 @@ class TreeSource:
             self.counters.add(requests=1)
             # model_info(revision=...) asks GET {endpoint}/api/models/{repo}/revision/{rev}
             # (huggingface/huggingface_hub src/huggingface_hub/hf_api.py, HfApi.model_info,
-            # v1.33 line 3313); expand=["sha"] keeps the answer to the commit id alone.
+            # v1.33 line 3313); expand=["sha", "gguf"] keeps the answer to the commit id and
+            # the GGUF summary (its "total" is the parameter count of the effective_bpw column;
+            # both are ExpandModelProperty_T values, hf_api.py).
             with (
                 hub._errors(repo_id, revision),
                 hub._deadline(repo_id, "the commit of " + revision),
             ):
-                sha = str(hub._api().model_info(repo_id, revision=revision, expand=["sha"]).sha)
+                info = hub._api().model_info(repo_id, revision=revision, expand=["sha", "gguf"])
+            sha = str(info.sha)
+            total = _gguf_total(getattr(info, "gguf", None))
             store.put_revision(key, sha)
+            pkey = (key[0], key[1], repo_id, sha)
+            store.put_parameters(pkey, total)
             with self._lock:
                 self._shas[key] = sha
+                self._parameters[pkey] = total
             return sha
 
         return self._sha_flights.run((*key, refresh), ask)

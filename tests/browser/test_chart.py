@@ -8,10 +8,10 @@ import ast
 from typing import Any
 
 import pytest
+from xss_payloads import CHART_DANGER_JS
 
 from ._harness import NotebookSession
 from .test_browser import LLAMA, XSS, _open
-from .test_xss import CHART_DANGER_JS
 
 
 def _py(nb: NotebookSession, expr: str) -> Any:

@@ -98,7 +98,10 @@ def test_pull_shows_progress_then_success(notebook: Any, fake_ollama: Any, ui: s
     )
     assert root.get_by_test_id("final").inner_text().startswith("Pulled (")
     layers = root.get_by_test_id("layer")
-    assert layers.count() >= 4  # model, template, params, config
+    # Ollama reports a layer only from a 60 ms ticker (server/download.go:446-466), so the tiny
+    # template / params / config layers may finish unreported: at least the model layer shows,
+    # and every shown layer reads done although no line said completed == total.
+    assert layers.count() >= 1
     for i in range(layers.count()):
         assert layers.nth(i).get_attribute("data-done") == "true"
     assert not root.get_by_test_id("cancel").is_visible()

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from xss_payloads import CHART_DANGER_JS, CODE, PROSE
 
 pytestmark = pytest.mark.browser
 
@@ -26,51 +27,6 @@ FINISH = 5000  # tokens/s: the rest of the reply in well under a second
 LONG_REPLY = "\n\n".join(
     f"Paragraph {i}: " + "the quick brown fox jumps over the lazy dog. " * 4 for i in range(40)
 )
-
-# The payloads of tests/browser/test_xss.py: each would set window.__xss or open a dialog.
-PAYLOADS = [
-    '<img src=x onerror="window.__xss=1">',
-    "<script>window.__xss=1</script>",
-    "[x](javascript:window.__xss=1)",
-    '<svg onload="window.__xss=1"><circle r="1"/></svg>',
-    '<a href="javascript:window.__xss=1">click me</a>',
-    '<iframe src="javascript:window.__xss=1"></iframe>',
-    '<details open ontoggle="window.__xss=1">x</details>',
-    '![pic](x" onerror="window.__xss=1)',
-    "[y](JaVaScRiPt:window.__xss=1)",
-    '<math><mtext><table><mglyph><style><img src=x onerror="window.__xss=1">',
-    "<a href='data:text/html,<script>window.__xss=1</script>'>data</a>",
-    "<form><button formaction=javascript:window.__xss=1>go</button></form>",
-    '<div style="background:url(javascript:window.__xss=1)">styled</div>',
-    "<body onload=alert(1)>",
-    "<img src=x onerror=alert(1)>",
-]
-PROSE = "Here you go:\n\n" + "\n\n".join(PAYLOADS) + "\n\nInline: " + " ".join(PAYLOADS[:3])
-CODE = "```html\n" + "\n".join(PAYLOADS) + "\n```\n\nand `" + PAYLOADS[0] + "` inline"
-
-# Anything executable or loading left in a widget's DOM (as in tests/browser/test_xss.py).
-DANGER_JS = """
-(root) => {
-  const found = [];
-  for (const el of root.querySelectorAll('*')) {
-    const tag = el.tagName.toLowerCase();
-    const bad = ['script', 'img', 'iframe', 'svg', 'math', 'object', 'embed', 'form', 'style'];
-    if (bad.includes(tag))
-      found.push('tag:' + tag);
-    for (const attr of el.attributes) {
-      const name = attr.name.toLowerCase();
-      const value = attr.value.replace(/\\s+/g, '').toLowerCase();
-      if (name.startsWith('on')) found.push('attr:' + tag + '.' + name);
-      if (['href', 'src', 'action', 'formaction', 'xlink:href'].includes(name)
-          && (value.startsWith('javascript:') || value.startsWith('data:')))
-        found.push('url:' + tag + '.' + name);
-      if (name === 'style' && el.closest('[data-testid="content"]'))
-        found.push('style:' + tag);
-    }
-  }
-  return found;
-}
-"""
 
 
 @pytest.fixture()
@@ -174,7 +130,7 @@ def assert_nothing_ran(app: Any, *roots: Any) -> None:
     assert app.page.evaluate("typeof window.__xss") == "undefined"
     assert app.dialogs == []
     for root in roots:
-        found = root.evaluate(DANGER_JS)
+        found = root.evaluate(CHART_DANGER_JS)  # the chart's own svg allowed
         assert found == [], found
 
 
