@@ -302,6 +302,8 @@ def _parts(meta: GGUFMetadata, plan: LayerPlan, st: _Settings, outputs: int) -> 
         n_ff=_widest_ffn(meta),
         n_outputs=min(outputs, n_ubatch),
         flash_attention=fa,
+        n_expert_used=meta.expert_used_count or 0,
+        n_ff_expert=_int_key(meta, "expert_feed_forward_length"),
     )
     return {
         "kv_cache_bytes": kv.total,
@@ -314,6 +316,11 @@ def _parts(meta: GGUFMetadata, plan: LayerPlan, st: _Settings, outputs: int) -> 
         "compute_bytes": compute,
         "output_bytes": output_buffer_bytes(n_vocab=meta.vocab_size or 0, n_seq=n_seq),
     }
+
+
+def _int_key(meta: GGUFMetadata, suffix: str) -> int:
+    value = meta.kv.get(f"{meta.architecture or ''}.{suffix}")
+    return int(value) if isinstance(value, int) else 0
 
 
 def _widest_ffn(meta: GGUFMetadata) -> int:
