@@ -124,6 +124,7 @@ def test_there_are_enough_anchors_across_architectures() -> None:
         "granite",  # dense GQA
         "gpt-oss",  # SWA + MoE
         "gemma2",  # SWA
+        "gemma4",  # SWA with narrower SWA heads + MoE
         "qwen3moe",  # MoE
         "qwen35",  # hybrid
         "qwen35moe",  # hybrid + MoE

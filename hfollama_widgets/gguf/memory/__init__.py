@@ -19,7 +19,8 @@ rules b10488 keeps unless a later PR is named. All sizes in bytes (GB = 10**9 by
   F16 (PR #21277, 2026).
 - **Heads** ([LC] llama-model.cpp ``load_hparams`` L552-600): ``head_count_kv`` (scalar or per
   layer; 0 = no KV cache on that layer), key/value lengths default to
-  ``embedding_length / head_count``. Without flash attention V is stored transposed at the
+  ``embedding_length / head_count``; SWA layers use ``key_length_swa`` / ``value_length_swa``
+  where the file has them (gemma4). Without flash attention V is stored transposed at the
   widest layer's width ([LC] llama-kv-cache.cpp L94-134).
 - **Sliding window (SWA)** ([LC] llama-kv-cache-iswa.cpp L47-56): the SWA layers of gemma2/3/3n,
   gpt-oss, cohere2, olmo2, exaone4, afmoe, llama4, smallthinker (periods in
