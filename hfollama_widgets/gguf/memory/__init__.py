@@ -123,8 +123,11 @@ def kv_cache_bytes_per_token(meta: GGUFMetadata, kv_cache_type: str = "f16") -> 
     plan = layer_plan(meta)
     if plan is None:
         return None
-    per_head = plan.key_length + (0 if plan.mla else plan.value_length)
-    return sum(plan.kv_heads) * per_head * bytes_per_element(kv_cache_type)
+    per_cell = 0
+    for heads, is_swa in zip(plan.kv_heads, plan.swa, strict=True):
+        k_len, v_len = plan.head_lengths(is_swa)
+        per_cell += heads * (k_len + (0 if plan.mla else v_len))
+    return per_cell * bytes_per_element(kv_cache_type)
 
 
 def estimate_memory(
