@@ -93,7 +93,7 @@ def estimate(anchor: dict[str, Any], meta: GGUFMetadata) -> dict[str, Any]:
 
 def logged_total_mib(logged: dict[str, Any]) -> float:
     parts = [*logged["model"], *logged["kv"], *logged.get("rs", []), *logged["compute"]]
-    return float(sum(parts) + logged.get("output", 0.0))
+    return float(sum(parts) + logged.get("output", 0.0) + logged.get("input", 0.0))
 
 
 @pytest.mark.parametrize("path", ANCHORS, ids=[p.stem for p in ANCHORS])
@@ -119,11 +119,33 @@ def test_estimate_matches_the_log(path: Path, tmp_path: Path) -> None:
 
 def test_there_are_enough_anchors_across_architectures() -> None:
     arches = {load(p)["gguf"]["general.architecture"] for p in ANCHORS}
-    assert {"llama", "gpt-oss", "gemma2", "qwen35", "lfm2", "deepseek2"} <= arches
+    assert {
+        "llama",  # dense GQA; Mixtral (MoE)
+        "granite",  # dense GQA
+        "gpt-oss",  # SWA + MoE
+        "gemma2",  # SWA
+        "gemma4",  # SWA with narrower SWA heads + MoE
+        "qwen3moe",  # MoE
+        "qwen35",  # hybrid
+        "qwen35moe",  # hybrid + MoE
+        "lfm2",  # hybrid (short convolution)
+        "deepseek2",  # MLA
+    } <= arches
+    assert len(ANCHORS) >= 8
 
 
 def test_every_anchor_names_its_source_and_quotes_its_lines() -> None:
     for path in ANCHORS:
         anchor = load(path)
-        assert anchor["source"]["index_id"] and anchor["source"]["what"], path.name
+        source = anchor["source"]
+        assert source.get("url") or source.get("index_id"), path.name
+        assert source["what"] and source["build"], path.name
+        url = source.get("url")
+        assert url is None or url.startswith("https://github.com/"), path.name
         assert anchor["logged_mib"]["lines"], path.name
+
+
+def test_most_anchors_have_a_public_url() -> None:
+    """Issue 11 asks for each log's URL; the code index names no repository for the rest."""
+    with_url = [p.name for p in ANCHORS if load(p)["source"].get("url")]
+    assert len(with_url) >= 6, with_url

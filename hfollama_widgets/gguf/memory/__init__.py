@@ -19,7 +19,8 @@ rules b10488 keeps unless a later PR is named. All sizes in bytes (GB = 10**9 by
   F16 (PR #21277, 2026).
 - **Heads** ([LC] llama-model.cpp ``load_hparams`` L552-600): ``head_count_kv`` (scalar or per
   layer; 0 = no KV cache on that layer), key/value lengths default to
-  ``embedding_length / head_count``. Without flash attention V is stored transposed at the
+  ``embedding_length / head_count``; SWA layers use ``key_length_swa`` / ``value_length_swa``
+  where the file has them (gemma4). Without flash attention V is stored transposed at the
   widest layer's width ([LC] llama-kv-cache.cpp L94-134).
 - **Sliding window (SWA)** ([LC] llama-kv-cache-iswa.cpp L47-56): the SWA layers of gemma2/3/3n,
   gpt-oss, cohere2, olmo2, exaone4, afmoe, llama4, smallthinker (periods in
@@ -122,8 +123,11 @@ def kv_cache_bytes_per_token(meta: GGUFMetadata, kv_cache_type: str = "f16") -> 
     plan = layer_plan(meta)
     if plan is None:
         return None
-    per_head = plan.key_length + (0 if plan.mla else plan.value_length)
-    return sum(plan.kv_heads) * per_head * bytes_per_element(kv_cache_type)
+    per_cell = 0
+    for heads, is_swa in zip(plan.kv_heads, plan.swa, strict=True):
+        k_len, v_len = plan.head_lengths(is_swa)
+        per_cell += heads * (k_len + (0 if plan.mla else v_len))
+    return per_cell * bytes_per_element(kv_cache_type)
 
 
 def estimate_memory(
@@ -302,6 +306,8 @@ def _parts(meta: GGUFMetadata, plan: LayerPlan, st: _Settings, outputs: int) -> 
         n_ff=_widest_ffn(meta),
         n_outputs=min(outputs, n_ubatch),
         flash_attention=fa,
+        n_expert_used=meta.expert_used_count or 0,
+        n_ff_expert=_int_key(meta, "expert_feed_forward_length"),
     )
     return {
         "kv_cache_bytes": kv.total,
@@ -314,6 +320,11 @@ def _parts(meta: GGUFMetadata, plan: LayerPlan, st: _Settings, outputs: int) -> 
         "compute_bytes": compute,
         "output_bytes": output_buffer_bytes(n_vocab=meta.vocab_size or 0, n_seq=n_seq),
     }
+
+
+def _int_key(meta: GGUFMetadata, suffix: str) -> int:
+    value = meta.kv.get(f"{meta.architecture or ''}.{suffix}")
+    return int(value) if isinstance(value, int) else 0
 
 
 def _widest_ffn(meta: GGUFMetadata) -> int:

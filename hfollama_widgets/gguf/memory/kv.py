@@ -85,7 +85,8 @@ def kv_cache(
 ) -> KVCache:
     """The KV cache of ``plan`` for ``n_stream`` streams of ``kv_size`` cells.
 
-    Per layer with KV heads: K = ``key_length × heads × cells``, V likewise (without flash
+    Per layer with KV heads: K = ``key_length × heads × cells`` (SWA layers:
+    ``key_length_swa`` where the file has it), V likewise (without flash
     attention V is stored transposed at the widest layer's width, [LC] llama-kv-cache.cpp
     L94-134). SWA layers keep :func:`swa_cells` and stay F16 (PR #21277, 2026). MLA files keep
     K only (PR #19067, V read from K) unless ``mla_v_cache`` (builds before it).
@@ -93,7 +94,9 @@ def kv_cache(
     cells_swa = swa_cells(
         kv_size, plan.n_swa, n_ubatch, swa_full=swa_full, unified_seqs=unified_seqs
     )
-    widths_v = [h * plan.value_length for h in plan.kv_heads if h]
+    widths_v = [
+        h * plan.head_lengths(sw)[1] for h, sw in zip(plan.kv_heads, plan.swa, strict=True) if h
+    ]
     widest_v = max(widths_v, default=0)
     k_total = v_total = 0.0
     any_swa = False
@@ -103,10 +106,11 @@ def kv_cache(
         cells = cells_swa if is_swa else kv_size
         any_swa = any_swa or is_swa
         bpe = KV_CACHE_TYPES["f16"] if is_swa and bytes_per_element < 2 else bytes_per_element
-        k_total += heads * plan.key_length * cells * bpe
+        k_len, v_len = plan.head_lengths(is_swa)
+        k_total += heads * k_len * cells * bpe
         if plan.mla and not mla_v_cache:
             continue
-        v_width = heads * plan.value_length if flash_attention else widest_v
+        v_width = heads * v_len if flash_attention else widest_v
         v_total += v_width * cells * bpe
     return KVCache(
         k_bytes=round(k_total * n_stream),

@@ -55,6 +55,21 @@ class LayerPlan:
     value_length: int
     mla: bool
     n_head: int
+    key_length_swa: int = 0
+    """Per-head K width on SWA layers (``attention.key_length_swa``; 0 = ``key_length``)."""
+    value_length_swa: int = 0
+
+    def head_lengths(self, is_swa: bool) -> tuple[int, int]:
+        """(K, V) per-head widths of a layer: ``llama_hparams::n_embd_head_k(il)`` returns
+        ``is_swa(il) ? n_embd_head_k_swa : n_embd_head_k_full`` (ggml-org/llama.cpp
+        src/llama-hparams.cpp, 2026; gemma4 files write ``key_length_swa`` 256 beside
+        ``key_length`` 512, logged as ``n_embd_head_k_swa`` by ``print_info``)."""
+        if is_swa:
+            return (
+                self.key_length_swa or self.key_length,
+                self.value_length_swa or self.value_length,
+            )
+        return self.key_length, self.value_length
 
     @property
     def has_swa(self) -> bool:
@@ -131,6 +146,8 @@ def layer_plan(meta: GGUFMetadata) -> LayerPlan | None:
         value_length=int(v_len or 0),
         mla=mla,
         n_head=max(heads, default=0),
+        key_length_swa=_int_or_zero(key("attention.key_length_swa")),
+        value_length_swa=_int_or_zero(key("attention.value_length_swa")),
     )
 
 
@@ -149,6 +166,10 @@ def _swa(meta: GGUFMetadata, arch: str, n_layer: int, key: Any) -> tuple[int, li
         period = SWA_PERIOD[arch]
         return n_swa, swa_layers(n_layer, period=period, dense_first=arch in _DENSE_FIRST)
     return 0, [False] * n_layer  # llama.cpp ignores the window of architectures it lists no SWA for
+
+
+def _int_or_zero(value: Any) -> int:
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 0
 
 
 def _per_layer(value: int | list[int], n_layer: int) -> list[int]:
