@@ -136,8 +136,10 @@ class TreeSource:
         ``(False, None)`` when only a model-info request can tell. No request here."""
         endpoint, reader = self._hub.endpoint, self._reader()
         with self._lock:
-            sha = revision if _SHA.match(revision) else self._shas.get(
-                (endpoint, reader, repo_id, revision)
+            sha = (
+                revision
+                if _SHA.match(revision)
+                else self._shas.get((endpoint, reader, repo_id, revision))
             )
         store = self._store()
         if sha is None and store is not None:
