@@ -60,11 +60,13 @@ def history_of(turns: int) -> list[dict[str, Any]]:
     return out
 
 
-def one_turn(ollama: Any, rate: float, tokens: int, earlier_turns: int) -> dict[str, Any]:
+def one_turn(
+    ollama: Any, rate: float, tokens: int, earlier_turns: int, flush: dict[str, Any]
+) -> dict[str, Any]:
     text = prose(tokens)
     ollama.reply = lambda model, messages: text
     ollama.token_rate = rate
-    chat = ChatWidget(Client(ollama.url), CHAT_MODEL)
+    chat = ChatWidget(Client(ollama.url), CHAT_MODEL, **flush)
     chat.history = history_of(earlier_turns)  # before counting: the conversation so far
     counter = CommCounter(chat)
     started = time.monotonic()
@@ -119,7 +121,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="streaming time per turn")
     parser.add_argument("--big", type=int, default=400_000, help="tokens of the long CPU run")
+    parser.add_argument("--flush-bytes", type=int, default=None, help="ChatWidget flush_bytes")
     args = parser.parse_args()
+    flush = {} if args.flush_bytes is None else {"flush_bytes": args.flush_bytes}
 
     print("\nChatWidget comm traffic per turn (in-process count of comm.send)\n")
     head = "rate tok/s  turn  tokens   s     msgs  msgs/s  peak/s  payload kB  reply kB  ratio"
@@ -131,7 +135,7 @@ def main() -> None:
         for rate in (50, 500, 5000):
             tokens = int(rate * args.seconds)
             for earlier in (0, 99):
-                r = one_turn(ollama, rate, tokens, earlier)
+                r = one_turn(ollama, rate, tokens, earlier, flush)
                 print(
                     f"{rate:>10}  {r['turn']:>4}  {r['tokens']:>6}  {r['seconds']:4.1f}  "
                     f"{r['messages']:>5}  {r['msgs_per_s']:6.1f}  {r['peak_per_s']:>6}  "
