@@ -2,7 +2,7 @@
 //
 // The conversation is not a synced trait: Python sends what is new as custom messages (see
 // hfollama_widgets/widgets/chat/protocol.py): {type: "log", keep, add, live} per turn (and for clear /
-// regenerate), ["delta", id, content_at, content, thinking_at?, thinking?] for the live reply's new text,
+// regenerate), ["d", id, content_at, content, thinking_at?, thinking?] (a delta) for the live reply's new text,
 // {type: "end", id, entry, content_length, thinking_length} when it is finished (stats only: the text came
 // as deltas). A view asks once, when it renders, with {type: "sync", view} and ignores the rest until the
 // answer (a "log" with its `view` token: everything so far, and the live text) arrives; it asks again only
@@ -358,7 +358,7 @@ function render({ model, el }) {
 
   function onMessage(msg) {
     if (Array.isArray(msg)) {
-      if (msg[0] === "delta" && !waitingFor) onDelta(msg);
+      if (msg[0] === "d" && !waitingFor) onDelta(msg);
       return;
     }
     if (!msg || typeof msg !== "object") return;

@@ -11,6 +11,7 @@ import pytest
 
 import hfollama_widgets as hfw
 from hfollama_widgets.widgets.browser import GGUFBrowser
+from hfollama_widgets.widgets.chat.stream import DELTA_TAG
 
 LLAMA = "bartowski/Llama-3.2-1B-Instruct-GGUF"
 
@@ -86,7 +87,7 @@ def test_embedded_chat_relays_messages_both_ways(hub: Any, client: Any, fake_oll
     # embedded view gets what is new as the chat's own messages, relayed
     assert "history" not in browser.children[cid]["state"]
     relayed = [m["msg"] for m in sent if m.get("type") == "child" and m.get("id") == cid]
-    deltas = [m for m in relayed if isinstance(m, list) and m[0] == "delta"]
+    deltas = [m for m in relayed if isinstance(m, list) and m[0] == DELTA_TAG]
     assert deltas and [m["type"] for m in relayed if isinstance(m, dict)] == ["log", "end"]
     text = ""
     for d in deltas:

@@ -18,7 +18,7 @@ import pytest
 from hfollama_widgets.errors import ChatBusyError, HFOllamaError
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets.chat import ChatWidget
-from hfollama_widgets.widgets.chat.stream import ReplyDelta, ReplyRun
+from hfollama_widgets.widgets.chat.stream import DELTA_TAG, ReplyDelta, ReplyRun
 
 LLAMA = "hf.co/bartowski/Llama-3.2-1B-Instruct-GGUF:Q4_K_M"
 QWEN = "hf.co/unsloth/Qwen3-4B-GGUF:Q4_K_M"
@@ -44,7 +44,12 @@ class CommSpy:
         out = []
         for m in self.sent:
             content = m.get("content") if m.get("method") == "custom" else None
-            if isinstance(content, list) and content and content[0] == kind == "delta":
+            if (
+                isinstance(content, list)
+                and content
+                and kind == "delta"
+                and content[0] == DELTA_TAG
+            ):
                 d = ReplyDelta.from_message(content)
                 out.append({"id": content[1], **vars(d)})
             elif isinstance(content, dict) and content.get("type") == kind:
@@ -389,4 +394,4 @@ def test_a_reply_reads_its_stream_to_the_end() -> None:
     assert run.error is None and run.content == "Hi" and run.final is not None
     assert read_past_the_final_line == [True]
     assert deltas == [ReplyDelta("Hi", 0, "", 0)]
-    assert deltas[0].to_message("m1") == ["delta", "m1", 0, "Hi"]
+    assert deltas[0].to_message("m1") == [DELTA_TAG, "m1", 0, "Hi"]

@@ -15,7 +15,7 @@ from test_widget_chat import LLAMA, CommSpy, wait_until
 
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets.chat import ChatWidget
-from hfollama_widgets.widgets.chat.stream import TextParts
+from hfollama_widgets.widgets.chat.stream import DELTA_TAG, TextParts
 
 WEATHER_CALL = {
     "id": "call_x1y2z3a4",
@@ -82,7 +82,7 @@ def test_a_view_that_renders_asks_once_and_gets_everything(
     text = ""
     for m in spy.sent[:before]:
         c = m.get("content")
-        if isinstance(c, list) and c[0] == "delta":
+        if isinstance(c, list) and c[0] == DELTA_TAG:
             text = text[: c[2]] + c[3]
     assert answer["content"] == text
     # and the deltas after it go on from its end

@@ -10,7 +10,7 @@ messages on the widget's comm (ordered, and seen by every view of the widget):
   nothing added), a clear (``keep`` 0). The answer to a view's ``sync`` is one too, with
   ``keep`` 0, everything in ``add``, the live reply's text so far (``content``, ``thinking``)
   and the asking view's token in ``view`` (other views, already in step, ignore it).
-- ``["delta", id, content_at, content, thinking_at?, thinking?]``: new text of the live reply
+- ``["d", id, content_at, content, thinking_at?, thinking?]`` (a delta): new text of the live reply
   (:class:`~.stream.ReplyDelta`), at its offsets.
 - ``{"type": "end", "id", "entry": {stats...}, "content_length", "thinking_length"}``: the live
   reply is finished and appended; its text is what the deltas carried (the lengths let a view

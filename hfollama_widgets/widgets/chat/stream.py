@@ -23,7 +23,10 @@ from hfollama_widgets.errors import OllamaProtocolError
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets._base import Job
 
-__all__ = ["FlushPolicy", "ReplyDelta", "ReplyRun", "TextParts"]
+__all__ = ["DELTA_TAG", "FlushPolicy", "ReplyDelta", "ReplyRun", "TextParts"]
+
+#: First item of a delta message (a list; the other messages are dicts with a ``type``).
+DELTA_TAG = "d"
 
 
 class TextParts:
@@ -81,15 +84,15 @@ class ReplyDelta:
 
     def to_message(self, reply_id: str) -> list[Any]:
         """The front end's ``delta`` message, a compact list (it is sent many times a second,
-        so its envelope is kept small): ``["delta", id, content_at, content, thinking_at,
-        thinking]``, the thinking pair only when there is new thinking.
+        so its envelope is kept small, with a one-letter tag): ``["d", id, content_at, content,
+        thinking_at, thinking]``, the thinking pair only when there is new thinking.
 
         >>> ReplyDelta("lo", 3, "", 0).to_message("m2")
-        ['delta', 'm2', 3, 'lo']
+        ['d', 'm2', 3, 'lo']
         >>> ReplyDelta.from_message(ReplyDelta("", 5, "hm", 2).to_message("m2"))
         ReplyDelta(content='', content_at=5, thinking='hm', thinking_at=2)
         """
-        msg: list[Any] = ["delta", reply_id, self.content_at, self.content]
+        msg: list[Any] = [DELTA_TAG, reply_id, self.content_at, self.content]
         if self.thinking:
             msg += [self.thinking_at, self.thinking]
         return msg
@@ -106,16 +109,18 @@ class FlushPolicy:
     """When streamed text goes to the page: the first text at once; then at most once per
     ``interval_s``, and only once ``min_bytes`` of new text are waiting or ``max_wait_s`` passed
     since the last send. Each comm message costs ~60 bytes of envelope (measured by
-    ``bench/chat_traffic.py``), so ``min_bytes=300`` keeps the bytes sent within 1.3x the
-    reply's text even for a slow model; ``min_bytes=0`` sends every ``interval_s``.
+    ``bench/chat_traffic.py``), so ``min_bytes=200`` keeps the bytes sent within ~1.3x the
+    reply's text once a model streams faster than ``min_bytes / max_wait_s`` (~600 B/s, about
+    120 tok/s); a slower model's text goes out every ``max_wait_s`` (0.35 s: smooth to read, a
+    little more envelope per byte). ``min_bytes=0`` sends every ``interval_s``.
 
     >>> FlushPolicy().due(0.03, 10_000), FlushPolicy().due(0.2, 10), FlushPolicy().due(0.2, 500)
     (False, False, True)
     """
 
     interval_s: float = 0.06
-    min_bytes: int = 300
-    max_wait_s: float = 1.0
+    min_bytes: int = 200
+    max_wait_s: float = 0.35
 
     def due(self, since_last_s: float, pending: int) -> bool:
         """True if ``pending`` characters, ``since_last_s`` after the last send, go out now."""

@@ -17,9 +17,10 @@ Design (why it does not flood the browser):
   conversation is not a synced trait: Python keeps the full list (``history``), each view its
   own copy, and custom messages carry only what is new (:mod:`~.protocol`): per turn the user's
   message once, the reply's new text as deltas (batched by :class:`~.stream.FlushPolicy`: at
-  most one per ``flush_interval``, and only once ``flush_bytes`` are waiting or a second has
-  passed), then the reply's stats in one small message. A view that renders (late, a second
-  one, after a reload) asks once for the conversation and the reply's text so far.
+  most one per ``flush_interval``, and only once ``flush_bytes`` are waiting or
+  ``flush_max_wait`` has passed), then the reply's stats in one small message. A view that
+  renders (late, a second one, after a reload) asks once for the conversation and the reply's
+  text so far.
 - One reply at a time: sending while a reply streams is refused (Python raises
   :class:`~hfollama_widgets.errors.ChatBusyError` with the fix; the UI swaps Send for Stop).
   Stop keeps the partial answer, marked ``stopped``.
@@ -107,7 +108,8 @@ class ChatWidget(WidgetBase):
         messages: Iterable[Mapping[str, Any]] | None = None,
         tools: Sequence[Any] | None = None,
         flush_interval: float = 0.06,
-        flush_bytes: int = 300,
+        flush_bytes: int = 200,
+        flush_max_wait: float = 0.35,
         **kwargs: Any,
     ) -> None:
         start = list(messages or [])
@@ -126,7 +128,9 @@ class ChatWidget(WidgetBase):
         self.client = client
         #: Ollama ``tools`` passed with every request (``None``: the ``tools`` field is not sent).
         self.tools = list(tools) if tools is not None else None
-        self.flush_policy = FlushPolicy(interval_s=flush_interval, min_bytes=flush_bytes)
+        self.flush_policy = FlushPolicy(
+            interval_s=flush_interval, min_bytes=flush_bytes, max_wait_s=flush_max_wait
+        )
         self._lock = threading.RLock()
         self._own_change = 0  # > 0 while the widget itself changes `history` (already announced)
         self.observe(self._history_assigned, names="history")
