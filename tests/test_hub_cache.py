@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 import time
@@ -182,3 +183,38 @@ def test_header_reads_share_one_pooled_connection(own: FakeHub) -> None:
     hub.close()
     hub.gguf_metadata(L1B, files[0], refresh=True)  # a closed pool reopens on demand
     assert own.connections - before > per_hub
+
+
+_HEADER_CHILD = """
+import json, sys
+from hfollama_widgets.hub import Hub
+hub = Hub(sys.argv[1], token=False)
+meta = hub.gguf_metadata(sys.argv[2], "Q4_K_M")
+print(json.dumps([meta.block_count, meta.head_count_kv, meta.parameter_count, meta.filename]))
+"""
+
+
+def test_a_new_process_reads_a_header_from_the_warm_cache(own: FakeHub, tmp_path: Path) -> None:
+    """GGUF headers are kept by commit sha too: a restarted kernel that asks for a header it
+    read before sends no request at all (the listing and the header both come from disk)."""
+    env = {**os.environ, CACHE_DIR_ENV: str(tmp_path)}
+
+    def child() -> list[object]:
+        out = subprocess.run(
+            [sys.executable, "-c", _HEADER_CHILD, own.url, L1B],
+            env=env, capture_output=True, text=True, timeout=120, check=True,
+        )  # fmt: skip
+        result: list[object] = json.loads(out.stdout)
+        return result
+
+    first = child()
+    assert [r for r in own.requests if "/resolve/" in r["path"] or "/cdn/" in r["path"]]
+    own.clear_requests()
+    assert child() == first
+    assert own.requests == []
+    # a damaged row is read again, not an error
+    with sqlite3.connect(tmp_path / "listings.sqlite3") as db:
+        db.execute("UPDATE headers SET meta = '{not json'")
+    own.clear_requests()
+    assert child() == first
+    assert [r for r in own.requests if "/resolve/" in r["path"] or "/cdn/" in r["path"]]

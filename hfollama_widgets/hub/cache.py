@@ -1,9 +1,10 @@
 """The persistent listing cache: tree listings by commit sha, branch -> sha with a TTL (sqlite).
 
 A repo's file list at a commit never changes (nor its parameter count, the Hub's
-``gguf.total``, which arrives with the sha), so it is kept (keyed by endpoint, who reads,
-repo and **commit sha**) until the cache outgrows its size limit (least recently used rows go
-first). What a branch points at does change: the ``revision -> sha`` answer is trusted for
+``gguf.total``, which arrives with the sha, nor the parsed GGUF headers of its files), so it is
+kept (keyed by endpoint, who reads, repo and **commit sha**) until the cache outgrows its size
+limit (least recently used tree rows go first). What a branch points at does change: the
+``revision -> sha`` answer is trusted for
 ``revision_ttl`` seconds (default :data:`DEFAULT_REVISION_TTL`), then asked again with one small
 request. Storage is the standard library's :mod:`sqlite3` (one file, ``listings.sqlite3``),
 safe for several processes. A corrupt or unwritable cache is never an error: it warns once
@@ -59,6 +60,9 @@ CREATE TABLE IF NOT EXISTS revisions (
 CREATE TABLE IF NOT EXISTS trees (
     endpoint TEXT, reader TEXT, repo TEXT, sha TEXT, entries TEXT, bytes INTEGER, used REAL,
     PRIMARY KEY (endpoint, reader, repo, sha));
+CREATE TABLE IF NOT EXISTS headers (
+    endpoint TEXT, reader TEXT, repo TEXT, sha TEXT, filename TEXT, meta TEXT, bytes INTEGER,
+    PRIMARY KEY (endpoint, reader, repo, sha, filename));
 CREATE TABLE IF NOT EXISTS parameters (
     endpoint TEXT, reader TEXT, repo TEXT, sha TEXT, total INTEGER,
     PRIMARY KEY (endpoint, reader, repo, sha));
@@ -228,6 +232,34 @@ class ListingCache:
         """Remember the commit's parameter count (immutable at a commit, like its tree)."""
         self._run("INSERT OR REPLACE INTO parameters VALUES (?,?,?,?,?)", (*key, total))
 
+    # --- parsed GGUF headers at a commit ----------------------------------------------------
+    def header(self, key: Key, filename: str) -> dict[str, Any] | None:
+        """The parsed header (:class:`~hfollama_widgets.gguf.metadata.GGUFMetadata` fields)
+        stored for ``filename`` at the commit, or ``None``."""
+        rows = self._run(
+            "SELECT meta FROM headers WHERE endpoint=? AND reader=? AND repo=? AND sha=? "
+            "AND filename=?",
+            (*key, filename),
+        )
+        if not rows or not isinstance(rows[0][0], str):
+            return None
+        try:
+            data = json.loads(rows[0][0])
+        except ValueError:
+            return None  # a damaged row: read the header again
+        return data if isinstance(data, dict) else None
+
+    def put_header(self, key: Key, filename: str, fields: dict[str, Any]) -> None:
+        """Store a parsed header of ``filename`` at the commit (immutable there)."""
+        try:
+            text = json.dumps(fields, separators=(",", ":"), default=str)
+        except (TypeError, ValueError):
+            return  # not plain data: keep it in memory only
+        self._run(
+            "INSERT OR REPLACE INTO headers VALUES (?,?,?,?,?,?,?)",
+            (*key, filename, text, len(text)),
+        )
+
     def _evict(self) -> None:
         rows = self._run("SELECT COALESCE(SUM(bytes), 0) FROM trees")
         total = int(rows[0][0]) if rows else 0
@@ -246,7 +278,7 @@ class ListingCache:
 
     def clear(self, repo_id: str | None = None) -> None:
         """Forget everything (or one repo's rows)."""
-        for table in ("revisions", "trees", "parameters"):
+        for table in ("revisions", "trees", "parameters", "headers"):
             if repo_id is None:
                 self._run(f"DELETE FROM {table}")
             else:

@@ -5,7 +5,9 @@ name, shape, type, offset) and only then the weights. :func:`read_gguf_header` f
 first 256 KiB, parses as far as the bytes go, and asks for exactly as much more as the parser
 says it needs (tokenizer arrays can take several MB), so it never downloads weights.
 :func:`gguf_metadata` does that for a file of a Hub repo, chosen by quantization label or file
-name, and caches the result per (endpoint, token, repo, revision, file).
+name, and caches the result per (endpoint, token, repo, revision, file): in memory, and (a
+:class:`~hfollama_widgets.hub.Hub` with its persistent cache) on disk by commit sha, so a new
+process reads a header it has seen before with no request.
 
 This module resolves the file and reads the shards of split models through a
 :class:`HeaderSource` (a :class:`~hfollama_widgets.hub.Hub`); under it are the parser
@@ -21,6 +23,7 @@ Example (against the real Hub and Ollama)::
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import re
@@ -172,7 +175,19 @@ def read_repo_metadata(
     def read() -> GGUFMetadata:
         with _cache_lock:  # a flight that just landed may have filled it
             landed = None if refresh else _cache.get(cache_key)
-        return landed or _read_file(hub, repo_id, filename, files, revision, headers)
+        if landed is not None:
+            return landed
+        trees = getattr(hub, "_trees", None)  # a Hub's listings: the persistent cache by commit
+        stored = (
+            None if refresh or trees is None else trees.stored_header(repo_id, revision, filename)
+        )
+        if stored is not None:
+            with contextlib.suppress(TypeError, ValueError):  # an older or damaged row: read
+                return GGUFMetadata(**stored)
+        meta = _read_file(hub, repo_id, filename, files, revision, headers)
+        if trees is not None:
+            trees.store_header(repo_id, revision, filename, dataclasses.asdict(meta))
+        return meta
 
     # 20 threads asking for the same header send one read and share its answer (or error).
     meta = _reads.run(cache_key, read)

@@ -152,6 +152,30 @@ class TreeSource:
                 return True, self._parameters[key]
         return store.parameters(key) if store is not None else (False, None)
 
+    def stored_header(self, repo_id: str, revision: str, filename: str) -> dict[str, Any] | None:
+        """The parsed header of ``filename`` kept in the persistent cache for the revision's
+        commit (known without a request: listing the repo resolved it), else ``None``."""
+        found = self._commit_key(repo_id, revision)
+        return found[1].header(found[0], filename) if found is not None else None
+
+    def store_header(
+        self, repo_id: str, revision: str, filename: str, fields: dict[str, Any]
+    ) -> None:
+        """Keep a parsed header of ``filename`` by the revision's commit (when it is known)."""
+        found = self._commit_key(repo_id, revision)
+        if found is not None:
+            found[1].put_header(found[0], filename, fields)
+
+    def _commit_key(
+        self, repo_id: str, revision: str
+    ) -> tuple[tuple[str, str, str, str], ListingCache] | None:
+        store = self._store()
+        if store is None:
+            return None
+        endpoint, reader = self._hub.endpoint, self._reader()
+        sha = self._known_sha(store, (endpoint, reader, repo_id, revision))
+        return ((endpoint, reader, repo_id, sha), store) if sha is not None else None
+
     def clear(self, repo_id: str | None = None) -> None:
         """Forget listings (of one repo, or all): memory and the persistent cache."""
         with self._lock:
