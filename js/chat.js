@@ -252,7 +252,10 @@ function render({ model, el }) {
 
   function submit() {
     const text = input.value;
-    if (!text.trim() || live || waitingFor) return;
+    // Sending while this view still waits for its sync answer is safe (and must not be lost: a
+    // fast user, a busy kernel): the kernel handles the view's messages in order, so the answer
+    // (without this turn) comes first and the turn's "log" after it.
+    if (!text.trim() || live) return;
     model.send({ type: "send", text });
     input.value = "";
   }
