@@ -49,7 +49,8 @@ def hub(fake_hub: FakeHub) -> Hub:
 
 @pytest.fixture()
 def client(fake_hub: FakeHub) -> Iterator[hfw.Client]:
-    with FakeOllama(hub=fake_hub) as fake, hfw.Client(fake.url) as c:
+    # pull_speed: the simulated transfer of the 25-42 GB blobs takes ms, not 30 s
+    with FakeOllama(hub=fake_hub, pull_speed=1e12) as fake, hfw.Client(fake.url) as c:
         yield c
 
 
