@@ -4,8 +4,9 @@ Format (see docs/architecture.md): ``id``, ``author``, ``downloads``, ``likes``,
 ``gated`` (false, "auto" or "manual"), ``tags``, ``pipeline_tag``, ``created_at``,
 ``last_modified``, ``capabilities``, ``gguf`` (the Hub's expand block), ``metadata`` (GGUF
 KV pairs), ``vocab_size``, ``files`` (``{"path", "size"}``, optional ``content`` for small text
-files, optional ``lfs``). Optional: ``sha`` (derived from the content when absent),
-``special_tokens`` (token id -> text), ``tied_embeddings``, ``ollama`` (``template``,
+files, optional ``lfs``: give it for LFS files whose names the suffix list misses,
+e.g. the byte-split parts ``….gguf.part1of2``). Optional: ``sha`` (derived from the content
+when absent), ``special_tokens`` (token id -> text), ``tied_embeddings``, ``ollama`` (``template``,
 ``params``, ``system`` for the registry layers), ``card_data``, ``library_name``.
 A file entry may be ``{"generate": {"pattern": "data/{i:05d}.txt", "count": 1200, "size": 64}}``
 to stand for many files.

@@ -141,7 +141,7 @@ def _sidecar_metadata(repo: CatalogueRepo, kind: str) -> dict[str, Any]:
 
 def tensor_plan(repo: CatalogueRepo, file: CatalogueFile) -> list[PlannedTensor]:
     """Every tensor of the file's group (all shards), with ggml types for its quant."""
-    kind = sidecar_kind(file.path)
+    kind = sidecar_kind(file.path, file.size)
     if kind == "mmproj":
         arch = repo.metadata["general.architecture"]
         llm_dim = int(repo.metadata[f"{arch}.embedding_length"])
@@ -243,7 +243,7 @@ def _tokenizer_block(repo: CatalogueRepo, scalars: Mapping[str, Any]) -> tuple[b
 
 def _build_header(repo: CatalogueRepo, file: CatalogueFile) -> tuple[bytes, int]:
     """(header bytes, tensor data bytes) for one file."""
-    kind = sidecar_kind(file.path)
+    kind = sidecar_kind(file.path, file.size)
     plan = tensor_plan(repo, file)
     shard = parse_shard(file.path)
     tensors = plan if shard is None else _shard_slices(plan, shard.count)[shard.number - 1]

@@ -17,6 +17,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The one number shared with the listing: llama.cpp's imatrix files are MB-sized (the sizing and
+# its sources are next to the constant), so a multi-GB ``…-imatrix.gguf`` is a model.
+from hfollama_widgets.quants import IMATRIX_MAX_BYTES
+
 # huggingface.js packages/tasks/src/gguf.ts GGMLFileQuantizationType, in enum order, plus the
 # "MXFP4" alias. JavaScript alternation is leftmost-first, so the order matters.
 _HUB_FILE_TYPES = [
@@ -86,17 +90,25 @@ def hub_label(path: str) -> str | None:
     return matches[-1].group(0) if matches else None
 
 
-def sidecar_kind(path: str) -> str:
+def sidecar_kind(path: str, size: int | None = None) -> str:
     """``model``, ``mmproj``, ``imatrix`` or ``mtp`` for a ``.gguf`` path (by its base name).
+
+    An ``imatrix`` name of ``size`` >= ``IMATRIX_MAX_BYTES`` is a model quantized with an
+    imatrix (bartowski's and unsloth's ``….imatrix``/``imatrix.gguf`` calibration files are
+    MB-sized; model files named ``…-imatrix.gguf`` are GB-sized).
 
     >>> sidecar_kind("mmproj-model-f16.gguf")
     'mmproj'
+    >>> sidecar_kind("M-Q5_K_M-imatrix.gguf", 5_700_000_000)
+    'model'
+    >>> sidecar_kind("imatrix.gguf", 5_000_000)
+    'imatrix'
     """
     base = path.rsplit("/", 1)[-1].lower()
     if "mmproj" in base:
         return "mmproj"
     if "imatrix" in base:
-        return "imatrix"
+        return "model" if size is not None and size >= IMATRIX_MAX_BYTES else "imatrix"
     if base.startswith("mtp-"):
         return "mtp"
     return "model"

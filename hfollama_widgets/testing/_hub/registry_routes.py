@@ -104,7 +104,7 @@ def model_groups(repo: CatalogueRepo) -> list[Group]:
     """The repo's model GGUFs (sidecars excluded), shards grouped."""
     groups: dict[str, list[CatalogueFile]] = {}
     for f in repo.files:
-        if not is_gguf(f.path) or sidecar_kind(f.path) != "model":
+        if not is_gguf(f.path) or sidecar_kind(f.path, f.size) != "model":
             continue
         shard = parse_shard(f.path)
         groups.setdefault(f"{shard.prefix}\0{shard.count}" if shard else f.path, []).append(f)
