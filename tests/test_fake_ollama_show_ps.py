@@ -53,19 +53,22 @@ def test_show_model_info_has_every_gguf_key_but_name_and_chat_template(
     assert info["llama.block_count"] == 16 and info["llama.attention.head_count_kv"] == 8
     assert info["tokenizer.ggml.model"] == "gpt2"
     assert "general.name" not in info and "tokenizer.chat_template" not in info
+    # fs/ggml/gguf.go patches general.parameter_count with the tensors' element count
+    assert info["general.parameter_count"] == 1_235_814_400
 
 
 def test_show_empties_long_arrays_unless_verbose(fake: FakeOllama, official: ollama.Client) -> None:
     assert (official.show(LLAMA).modelinfo or {})["tokenizer.ggml.tokens"] == []
     verbose = _raw_show(fake, verbose=True)
     assert len(verbose["model_info"]["tokenizer.ggml.tokens"]) == 128256
-    assert "tensors" not in _raw_show(fake, verbose=False)
 
 
-def test_show_verbose_lists_tensors_with_type_and_shape(
-    fake: FakeOllama, official: ollama.Client
+@pytest.mark.parametrize("verbose", [False, True])
+def test_show_lists_tensors_with_type_and_shape(
+    fake: FakeOllama, official: ollama.Client, verbose: bool
 ) -> None:
-    tensors = {t["name"]: t for t in _raw_show(fake, verbose=True)["tensors"]}
+    # GetModelInfo sets resp.Tensors with or without verbose (server/routes.go)
+    tensors = {t["name"]: t for t in _raw_show(fake, verbose=verbose)["tensors"]}
     assert tensors["token_embd.weight"]["shape"] == [2048, 128256]
     assert tensors["output_norm.weight"] == {
         "name": "output_norm.weight",

@@ -20,10 +20,11 @@ from hfollama_widgets.gguf.metadata import metadata_from_parser
 
 __all__ = ["context_length", "embedding_length", "loaded_size", "model_info", "parse_header"]
 
-#: server/routes.go (ollama/ollama fb30760) ~1396-1621 getModelInfo: these two keys are
-#: deleted from model_info (the name, and the chat template which goes to `template`).
+#: server/routes.go (ollama/ollama fb30760) ~1396-1621 GetModelInfo: `delete(kvData,
+#: "general.name")`, `delete(kvData, "tokenizer.chat_template")`.
 HIDDEN_KEYS = frozenset({"general.name", "tokenizer.chat_template"})
-#: routes.go ~1396-1621: without `verbose`, arrays longer than 5 items are sent as `[]`.
+#: routes.go getModelData: without `verbose`, arrays longer than 5 items are sent as `[]`
+#: (`len(t) > 5` -> `[]any{}`); with it, every item (maxArraySize -1).
 SHORT_ARRAY = 5
 _ALL_ITEMS = 1 << 31
 
@@ -77,14 +78,15 @@ def model_info(header: bytes, verbose: bool) -> dict[str, Any]:
     for key in parser.array_lengths:  # arrays the parser skipped (over 5 items)
         if key not in HIDDEN_KEYS:
             info[key] = []
-    # Ollama sets general.parameter_count from the tensors when the file lacks it
-    # (fs/ggml/ggml.go KV.ParameterCount); the stand-in counts the parsed tensor shapes.
-    info.setdefault("general.parameter_count", parser.parameter_count)
+    # fs/ggml/gguf.go Decode: "patch KV with parameter count", the sum of the tensors'
+    # elements, replacing whatever the file says.
+    info["general.parameter_count"] = parser.parameter_count
     return dict(sorted(info.items()))
 
 
 def tensors(header: bytes) -> list[dict[str, Any]]:
-    """``/api/show`` verbose ``tensors`` (api/types.go Tensor: name, type, shape)."""
+    """``/api/show`` ``tensors`` (api/types.go Tensor: name, type, shape). GetModelInfo sets
+    them with or without ``verbose`` (server/routes.go, ``resp.Tensors = tensorData``)."""
     parser = parse_header(header)
     if parser is None:
         return []

@@ -170,8 +170,9 @@ class ModelRecord:
             "capabilities": self.capabilities,
             "modified_at": now_iso(self.modified_at),
         }
-        if verbose:  # api/types.go ShowResponse.Tensors, filled on verbose (routes.go ~1600)
-            out["tensors"] = gguf_info.tensors(self.header)
+        tensors = gguf_info.tensors(self.header)
+        if tensors:  # ShowResponse.Tensors, omitempty; set with or without verbose (routes.go)
+            out["tensors"] = tensors
         if self.system:
             out["system"] = self.system
         if self.license:
