@@ -155,3 +155,12 @@ def test_streamed_chunks_carry_logprobs(official: ollama.Client) -> None:
 def test_no_logprobs_unless_asked(official: ollama.Client) -> None:
     chunks = list(official.chat(LLAMA, messages=HI, stream=True))
     assert all(c.logprobs is None for c in chunks)
+
+
+def test_projector_info_is_the_projector_files_gguf_keys(fake: FakeOllama) -> None:
+    llava = "hf.co/mys/ggml_llava-v1.5-7b:ggml-model-q4_k.gguf"
+    hfw.Client(fake.url).pull(llava)
+    shown = hfw.Client(fake.url).show(llava)
+    projector = shown["projector_info"]
+    assert projector["clip.vision.image_size"] == 336 and projector["clip.vision.patch_size"] == 14
+    assert projector["general.architecture"] == "clip"

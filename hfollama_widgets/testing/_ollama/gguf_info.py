@@ -12,6 +12,7 @@ the blob, see :meth:`Registry.header`) and parses them here with the project's o
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from hfollama_widgets.gguf.header import BadGGUF, HeaderParser, NeedMoreBytes
@@ -68,15 +69,17 @@ def _type_name(ggml_type: int) -> str:
         return str(ggml_type)
 
 
-def model_info(header: bytes, verbose: bool) -> dict[str, Any]:
+def model_info(
+    header: bytes, verbose: bool, hidden: Collection[str] = HIDDEN_KEYS
+) -> dict[str, Any]:
     """``/api/show``'s ``model_info`` (routes.go ~1396-1621): every key but :data:`HIDDEN_KEYS`;
     arrays over 5 items empty unless ``verbose``."""
     parser = parse_header(header, _ALL_ITEMS if verbose else SHORT_ARRAY)
     if parser is None:
         return {}
-    info = {k: v for k, v in parser.kv.items() if k not in HIDDEN_KEYS}
+    info = {k: v for k, v in parser.kv.items() if k not in hidden}
     for key in parser.array_lengths:  # arrays the parser skipped (over 5 items)
-        if key not in HIDDEN_KEYS:
+        if key not in hidden:
             info[key] = []
     # fs/ggml/gguf.go Decode: "patch KV with parameter count", the sum of the tensors'
     # elements, replacing whatever the file says.

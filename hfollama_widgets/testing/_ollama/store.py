@@ -72,6 +72,7 @@ class ModelRecord:
     license: str = ""
     modified_at: datetime = field(default_factory=datetime.now)
     header: bytes = b""  # the model blob's GGUF header (b"" when it could not be read)
+    projector_header: bytes = b""  # the projector blob's GGUF header, if any
 
     @property
     def display(self) -> str:
@@ -178,7 +179,9 @@ class ModelRecord:
         if self.license:
             out["license"] = self.license
         if "vision" in out["capabilities"]:
-            out["projector_info"] = {
+            # getModelData(m.ProjectorPaths[0], verbose), nothing deleted (server/routes.go)
+            projector = gguf_info.model_info(self.projector_header, verbose, hidden=())
+            out["projector_info"] = projector or {
                 "general.architecture": "clip",
                 "clip.has_vision_encoder": True,
             }
