@@ -12,6 +12,7 @@ the blob, see :meth:`Registry.header`) and parses them here with the project's o
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from typing import Any
 
@@ -48,8 +49,13 @@ class _TensorParser(HeaderParser):
         self.tensors.append({"name": name, "type": ggml_type, "shape": [int(d) for d in dims]})
 
 
+@functools.lru_cache(maxsize=16)
 def parse_header(header: bytes, keep_array_items: int = SHORT_ARRAY) -> _TensorParser | None:
-    """The parsed header, or ``None`` when ``header`` is empty, cut short or not GGUF."""
+    """The parsed header, or ``None`` when ``header`` is empty, cut short or not GGUF.
+
+    Cached (a bytes object keeps its hash), so /api/tags and /api/ps do not re-parse a
+    several-MB header per call. Callers must not modify the result.
+    """
     if not header:
         return None
     parser = _TensorParser(keep_array_items)
