@@ -9,7 +9,7 @@ from typing import Any
 from hfollama_widgets.testing._ollama.http import Handler
 from hfollama_widgets.testing._ollama.names import parse_name
 from hfollama_widgets.testing._ollama.options import option_error, parse_keep_alive
-from hfollama_widgets.testing._ollama.store import ModelRecord
+from hfollama_widgets.testing._ollama.store import ModelRecord, num_ctx_of
 from hfollama_widgets.testing._ollama.text import EMBEDDING_DIM, embedding, l2_normalize, tokenize
 
 __all__ = ["delete", "embed", "embeddings", "find_model", "ps", "show", "tags", "version"]
@@ -99,7 +99,7 @@ def embed(h: Handler, body: Any) -> None:
         h.send_error_json(400, "invalid input type")
         return
     started = time.monotonic_ns()
-    first_load = h.fake.store.touch(record, keep_alive)
+    first_load = h.fake.store.touch(record, keep_alive, num_ctx_of(body.get("options")))
     count = sum(len(tokenize(t)) for t in inputs)
     if body.get("truncate") is False and any(len(tokenize(t)) > MAX_EMBED_TOKENS for t in inputs):
         h.send_error_json(400, "the input length exceeds the context length")
@@ -130,7 +130,7 @@ def embeddings(h: Handler, body: Any) -> None:
     ok, keep_alive = _keep_alive(h, body)
     if not ok:
         return
-    h.fake.store.touch(record, keep_alive)
+    h.fake.store.touch(record, keep_alive, num_ctx_of(body.get("options")))
     prompt = body.get("prompt") or ""
     vector = embedding(model, prompt, _dim(record), normalize=False) if prompt else []
     h.send_json(200, {"embedding": vector})

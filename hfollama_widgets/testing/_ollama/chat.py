@@ -9,13 +9,14 @@ false), then the reply, then a final ``done`` line with ``done_reason`` and the 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import time
 from typing import Any
 
 from hfollama_widgets.testing._ollama.api import find_model
 from hfollama_widgets.testing._ollama.http import ClientGone, Handler, StreamStopped, StreamWriter
 from hfollama_widgets.testing._ollama.options import option_error, parse_keep_alive
-from hfollama_widgets.testing._ollama.store import ModelRecord, now_iso
+from hfollama_widgets.testing._ollama.store import ModelRecord, now_iso, num_ctx_of
 from hfollama_widgets.testing._ollama.text import (
     json_reply,
     reply_text,
@@ -40,6 +41,11 @@ def _check(h: Handler, body: Any, kind: str) -> tuple[str, ModelRecord, Any, flo
     chat``; tools / insert -> ``<full name> does not support tools``, ``fmt.Errorf("%s %w",
     model.Name, err)``, routes.go:211-213, ollama/ollama#14795), then ``options`` (HTTP 500).
     """
+    top = body.get("top_logprobs") if isinstance(body, dict) else None
+    if isinstance(top, int) and not 0 <= top <= 20:
+        # right after binding the request (server/routes.go:256 generate, 2452 chat)
+        h.send_error_json(400, "top_logprobs must be between 0 and 20")
+        return None
     try:
         keep_alive = parse_keep_alive(body.get("keep_alive") if isinstance(body, dict) else None)
     except ValueError as exc:
@@ -104,6 +110,23 @@ def _chunk(model: str, generate: bool, content: str, thinking: str | None) -> di
     return out
 
 
+def _logprobs(token: str, top: int) -> list[dict[str, Any]]:
+    """One ``Logprob`` for ``token`` (api/types.go Logprob: token, logprob, bytes,
+    top_logprobs of ``TokenLogprob``); values are deterministic stand-ins, not model output."""
+    seed = int.from_bytes(hashlib.sha256(token.encode()).digest()[:4], "little")
+    logprob = -round((seed % 1000) / 1000 * 2.0, 4)  # in (-2, 0]
+    entry: dict[str, Any] = {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+    if top > 0:
+        alternatives = [{"token": token, "logprob": logprob, "bytes": list(token.encode())}]
+        for i in range(1, top):
+            alt = f"{token.strip() or '_'}~{i}"
+            alternatives.append(
+                {"token": alt, "logprob": round(logprob - i, 4), "bytes": list(alt.encode())}
+            )
+        entry["top_logprobs"] = alternatives
+    return [entry]
+
+
 def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
     kind = "generate" if generate else "chat"
     checked = _check(h, body, kind)
@@ -113,7 +136,7 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
     store = h.fake.store
     messages = _conversation(body, generate)
     empty = not body.get("prompt") if generate else not body.get("messages")
-    first_load = store.touch(record, keep_alive)
+    first_load = store.touch(record, keep_alive, num_ctx_of(body.get("options")))
     if empty:  # load (or, with keep_alive 0, unload) the model and say so
         final = _chunk(model, generate, "", None)
         final.update(done=True, done_reason="unload" if keep_alive == 0 else "load")
@@ -138,6 +161,9 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
         done_reason = "length"
     prompt_tokens = sum(len(tokenize(str(m.get("content") or ""))) for m in messages) + 8
 
+    want_logprobs = body.get("logprobs") is True
+    top_value = body.get("top_logprobs")
+    top = top_value if isinstance(top_value, int) else 0
     stream = body.get("stream", True) is not False
     writer = StreamWriter(h, h.fake.faults.take_stream_fault(h.path)) if stream else None
     started = time.monotonic_ns()
@@ -150,11 +176,12 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
                 time.sleep(1.0 / rate)
             if writer is not None:
                 is_thought = i < len(thoughts)
-                writer.write(
-                    _chunk(
-                        model, generate, "" if is_thought else token, token if is_thought else None
-                    )
+                chunk = _chunk(
+                    model, generate, "" if is_thought else token, token if is_thought else None
                 )
+                if want_logprobs:  # ChatResponse.Logprobs, omitempty (api/types.go)
+                    chunk["logprobs"] = _logprobs(token, top)
+                writer.write(chunk)
             elif h.client_gone():
                 raise ClientGone
     except (ClientGone, StreamStopped):
@@ -177,6 +204,8 @@ def _respond(h: Handler, body: dict[str, Any], generate: bool) -> None:
         final = _chunk(model, generate, "".join(tokens), "".join(thoughts) or None)
         if calls:
             final["message"]["tool_calls"] = calls
+        if want_logprobs:
+            final["logprobs"] = [e for t in [*thoughts, *tokens] for e in _logprobs(t, top)]
     final.update(
         done=True,
         done_reason=done_reason,

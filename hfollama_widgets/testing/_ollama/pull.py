@@ -21,7 +21,9 @@ from hfollama_widgets.testing._ollama.http import ClientGone, Handler, StreamSto
 from hfollama_widgets.testing._ollama.names import Name, parse_name
 from hfollama_widgets.testing._ollama.registry import (
     LICENSE_TYPE,
+    MODEL_TYPE,
     PARAMS_TYPE,
+    PROJECTOR_TYPE,
     SYSTEM_TYPE,
     TEMPLATE_TYPE,
     Layer,
@@ -141,8 +143,14 @@ def _run(h: Handler, progress: _Progress, model: str) -> None:
     config_blob = h.fake.store.content(manifest.config.digest) if manifest.config else None
     params_text = _text(h, layers, PARAMS_TYPE)
     params = parse_config(params_text.encode()) if params_text else {}
+    model_layer = next((x for x in manifest.layers if x.media_type == MODEL_TYPE), None)
+    # Ollama reads the blob's GGUF header for show/tags/ps; the stand-in fetches only the header.
+    header = h.fake.registry.header(name, model_layer) if model_layer else b""
+    projector = next((x for x in manifest.layers if x.media_type == PROJECTOR_TYPE), None)
     record = ModelRecord(
         name=name,
+        header=header,
+        projector_header=h.fake.registry.header(name, projector) if projector else b"",
         manifest=manifest,
         config=parse_config(config_blob or b"{}"),
         template=_text(h, layers, TEMPLATE_TYPE),

@@ -99,13 +99,20 @@ class Registry:
         raise RegistryError("pull model manifest: file does not exist")
 
     def _get(
-        self, url: str, shown_url: str, accept: str | None = None, token: str | None = None
+        self,
+        url: str,
+        shown_url: str,
+        accept: str | None = None,
+        token: str | None = None,
+        byte_range: str | None = None,
     ) -> httpx.Response:
         headers = {"user-agent": f"ollama/{self.behaviour.version} (fake)"}
         if accept:
             headers["accept"] = accept
         if token:
             headers["authorization"] = f"Bearer {token}"
+        if byte_range:
+            headers["range"] = byte_range
         try:
             return self._http.get(url, headers=headers)
         except httpx.HTTPError as exc:
@@ -135,11 +142,13 @@ class Registry:
             return self._token
         raise RegistryError(f"pull model manifest: 401: {TOKEN_REFUSED}")
 
-    def _authorized_get(self, name: Name, path: str, accept: str | None = None) -> httpx.Response:
+    def _authorized_get(
+        self, name: Name, path: str, accept: str | None = None, byte_range: str | None = None
+    ) -> httpx.Response:
         """GET ``path``; on 401 follow the challenge once (server/images.go:1309-1353)."""
         key = f"{name.host}/{name.namespace}/{name.model}".lower()
         url, shown = self._base(name) + path, f"https://{name.host}{path}"
-        response = self._get(url, shown, accept, token=self._granted.get(key))
+        response = self._get(url, shown, accept, self._granted.get(key), byte_range)
         if response.status_code != 401:
             return response
         challenge = parse_challenge(response.headers.get("www-authenticate"))
@@ -148,7 +157,7 @@ class Registry:
             if refused is not None:
                 raise RegistryError(f"pull model manifest: {refused}")
         self._granted[key] = self._realm_token(challenge.realm)
-        response = self._get(url, shown, accept, token=self._granted[key])
+        response = self._get(url, shown, accept, self._granted[key], byte_range)
         if response.status_code == 401:  # a second 401 ends the loop: errUnauthorized
             raise RegistryError("pull model manifest: unauthorized: access denied")
         return response
@@ -180,6 +189,36 @@ class Registry:
                 f"download blob {layer.digest[7:19]}: {response.status_code}: {response.text}"
             )
         return response.content
+
+    def header(self, name: Name, layer: Layer, first: int = 1 << 20) -> bytes:
+        """The GGUF header of a model layer: Range requests on the blob (the Hub redirects to
+        its CDN, which honours Range), grown until the header parses; ``b""`` on failure.
+
+        Real Ollama has the whole blob on disk and reads the header from it
+        (fs/ggml/gguf.go); the stand-in does not download weights, so it reads only this.
+        """
+        from hfollama_widgets.gguf.header import BadGGUF, HeaderParser, NeedMoreBytes
+
+        path = f"/v2/{name.namespace}/{name.model}/blobs/{layer.digest}"
+        want = min(first, layer.size)
+        for _ in range(8):
+            try:
+                response = self._authorized_get(name, path, byte_range=f"bytes=0-{want - 1}")
+            except RegistryError:
+                return b""
+            if response.status_code not in (200, 206):
+                return b""
+            data = response.content
+            try:
+                HeaderParser().feed(data)
+                return data
+            except NeedMoreBytes as more:
+                if want >= layer.size:
+                    return b""
+                want = min(layer.size, max(more.hint or 0, more.needed, want * 2))
+            except BadGGUF:
+                return b""
+        return b""
 
 
 def parse_config(data: bytes) -> dict[str, Any]:
