@@ -70,7 +70,7 @@ def test_huggingface_hub_sees_the_files_with_lfs_sizes(fake_hub: FakeHub, repo_i
         assert tree[f.path].size == f.size
         assert (tree[f.path].lfs is not None) == f.lfs
     big = [f for f in expected if f.size > 10_000_000]
-    assert big and all(tree[f.path].lfs is not None for f in big), "multi-GB parts are LFS files on the Hub"
+    assert big and all(tree[f.path].lfs is not None for f in big), "big parts are LFS files"
     info = api.model_info(repo_id, files_metadata=True)
     assert info.id == repo_id and {s.rfilename for s in info.siblings or []} == set(tree)
 
