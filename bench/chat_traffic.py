@@ -2,6 +2,11 @@
 and turn 100 of a conversation, at 50, 500 and 5000 tok/s; and CPU per streamed token at 2k vs
 400k tokens (issue 13).
 
+Each turn streams a 5,000-token reply (the reply length of the issue's latency figure; 100 s at
+50 tok/s), and one more row a short one (400 tokens at 50 tok/s): a turn's fixed messages (the
+user's message and the reply's stats, ~300 bytes) weigh on a short reply, so both are printed,
+with the bytes split into deltas and fixed.
+
 FakeOllama streams a fixed reply (prose, ~5 bytes a token) at the set rate; every comm message
 the widget sends is counted on its comm's ``send`` (in-process, the transport; the widget's code
 is not touched). Bytes are the JSON of each comm payload (``{"method": ..., ...}``), without the
@@ -40,14 +45,19 @@ def prose(tokens: int) -> str:
 
 
 class CommCounter:
-    """Wrap a widget's comm ``send``: time and JSON size of each message from now on."""
+    """Wrap a widget's comm ``send``: time and JSON size of each message from now on, and
+    whether it is a delta (the reply's new text) or one of the turn's fixed messages."""
 
     def __init__(self, widget: Any) -> None:
         self.events: list[tuple[float, int]] = []
+        self.delta_bytes = 0
         original = widget.comm.send
 
         def send(data: Any = None, metadata: Any = None, buffers: Any = None) -> None:
-            self.events.append((time.monotonic(), len(json.dumps(data, default=str))))
+            size = len(json.dumps(data, default=str))
+            self.events.append((time.monotonic(), size))
+            if not isinstance((data or {}).get("content"), dict):  # str / list: a delta
+                self.delta_bytes += size
             original(data=data, metadata=metadata, buffers=buffers)
 
         widget.comm.send = send
@@ -89,6 +99,7 @@ def one_turn(
         "msgs_per_s": len(sizes) / elapsed,
         "peak_per_s": max(per_second.values()),
         "bytes": sum(sizes),
+        "delta_bytes": counter.delta_bytes,
         "reply_bytes": reply_bytes,
     }
 
@@ -119,29 +130,37 @@ def cpu_per_token(n: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=8.0, help="streaming time per turn")
+    parser.add_argument("--tokens", type=int, default=5000, help="tokens of each reply")
     parser.add_argument("--big", type=int, default=400_000, help="tokens of the long CPU run")
     parser.add_argument("--flush-bytes", type=int, default=None, help="ChatWidget flush_bytes")
+    parser.add_argument("--flush-max-wait", type=float, default=None, help="... flush_max_wait")
     args = parser.parse_args()
-    flush = {} if args.flush_bytes is None else {"flush_bytes": args.flush_bytes}
+    flush: dict[str, Any] = {}
+    if args.flush_bytes is not None:
+        flush["flush_bytes"] = args.flush_bytes
+    if args.flush_max_wait is not None:
+        flush["flush_max_wait"] = args.flush_max_wait
 
     print("\nChatWidget comm traffic per turn (in-process count of comm.send)\n")
-    head = "rate tok/s  turn  tokens   s     msgs  msgs/s  peak/s  payload kB  reply kB  ratio"
+    head = (
+        "rate tok/s  turn  tokens     s   msgs  msgs/s  peak/s  deltas kB  fixed kB  "
+        "reply kB  ratio"
+    )
     print(head)
     print("-" * len(head))
     with FakeHub() as hub, FakeOllama(hub=hub) as ollama:
         ollama.pull_speed = 10**12
         Client(ollama.url).pull(CHAT_MODEL)
-        for rate in (50, 500, 5000):
-            tokens = int(rate * args.seconds)
-            for earlier in (0, 99):
-                r = one_turn(ollama, rate, tokens, earlier, flush)
-                print(
-                    f"{rate:>10}  {r['turn']:>4}  {r['tokens']:>6}  {r['seconds']:4.1f}  "
-                    f"{r['messages']:>5}  {r['msgs_per_s']:6.1f}  {r['peak_per_s']:>6}  "
-                    f"{r['bytes'] / 1e3:10.1f}  {r['reply_bytes'] / 1e3:8.1f}  "
-                    f"{r['bytes'] / r['reply_bytes']:5.2f}x"
-                )
+        runs = [(rate, args.tokens, earlier) for rate in (50, 500, 5000) for earlier in (0, 99)]
+        runs.append((50, 400, 0))  # a short reply: the turn's fixed messages weigh more
+        for rate, tokens, earlier in runs:
+            r = one_turn(ollama, rate, tokens, earlier, flush)
+            print(
+                f"{rate:>10}  {r['turn']:>4}  {r['tokens']:>6}  {r['seconds']:5.1f}  "
+                f"{r['messages']:>5}  {r['msgs_per_s']:6.1f}  {r['peak_per_s']:>6}  "
+                f"{r['delta_bytes'] / 1e3:9.2f}  {(r['bytes'] - r['delta_bytes']) / 1e3:8.2f}  "
+                f"{r['reply_bytes'] / 1e3:8.2f}  {r['bytes'] / r['reply_bytes']:5.2f}x"
+            )
     print("\nCPU per streamed token (ReplyRun over in-memory chunks)\n")
     small, big = cpu_per_token(2000), cpu_per_token(args.big)
     print(f"  2,000 tokens: {small:6.2f} us/token")

@@ -2,13 +2,16 @@
 //
 // The conversation is not a synced trait: Python sends what is new as custom messages (see
 // hfollama_widgets/widgets/chat/protocol.py): {type: "log", keep, add, live} per turn (and for clear /
-// regenerate), ["d", id, content_at, content, thinking_at?, thinking?] (a delta) for the live reply's new text,
-// {type: "end", id, entry, content_length, thinking_length} when it is finished (stats only: the text came
+// regenerate), the live reply's new answer text as a bare string (the comm keeps order), or, when there is
+// new thinking text, ["d", id, content_at, content, thinking_at, thinking] (a delta at its offsets),
+// {type: "end", id, entry, content_length, thinking_length?} when it is finished (stats only: the text came
 // as deltas). A view asks once, when it renders, with {type: "sync", view} and ignores the rest until the
 // answer (a "log" with its `view` token: everything so far, and the live text) arrives; it asks again only
 // if it finds a gap. Offsets count Unicode code points, like Python's str.
 // The live reply's markdown is rendered incrementally (MarkdownStream: finished blocks kept), at most once
-// per animation frame.
+// per animation frame. A slow model's text comes in steps up to flush_max_wait apart (few bytes of envelope
+// per byte of text); each such step is revealed over about the time it took to come (smooth reading, at
+// most SMOOTH_MAX_SPAN_MS behind), while a fast model's steps (under SMOOTH_MIN_GAP_MS apart) show at once.
 // Until the first text arrives (Ollama may be loading the model) the live bubble says so, with the
 // seconds elapsed, ticking here in the page; Stop stays available during that wait.
 import "./chat.css";
@@ -21,6 +24,27 @@ const nextFrame =
     : (fn) => setTimeout(fn, 16);
 const cancelFrame =
   typeof window.cancelAnimationFrame === "function" ? (id) => window.cancelAnimationFrame(id) : (id) => clearTimeout(id);
+
+/** Text steps closer than this (ms) show at once: a fast model's ~60-100 ms steps are smooth already. */
+export const SMOOTH_MIN_GAP_MS = 150;
+/** The longest a step takes to reveal (ms): how far at most the page is behind the text it has. */
+export const SMOOTH_MAX_SPAN_MS = 800;
+
+/**
+ * How many UTF-16 units of `total` to show at `now` while revealing a step (`reveal`: {from, start, span}):
+ * linear from `from` to `total` over `span` ms, never splitting a surrogate pair.
+ */
+export function revealedLength(text, reveal, now) {
+  const total = text.length;
+  if (!reveal || reveal.span <= 0) return total;
+  const t = Math.min(1, Math.max(0, (now - reveal.start) / reveal.span));
+  let n = Math.round(reveal.from + (total - reveal.from) * t);
+  if (n > 0 && n < total) {
+    const c = text.charCodeAt(n - 1);
+    if (c >= 0xd800 && c <= 0xdbff) n++;
+  }
+  return Math.min(total, Math.max(n, reveal.from));
+}
 
 /** Length in Unicode code points (Python's len()), not UTF-16 units. */
 export function codePoints(text) {
@@ -187,7 +211,9 @@ let viewCount = 0;
 function render({ model, el }) {
   const views = new Map(); // id -> MessageView (finished messages)
   let entries = []; // this view's copy of the conversation (finished messages)
-  let live = null; // the reply being streamed: {id, content: {text, length}, thinking: {text, length}, view}
+  // the reply being streamed: {id, content: {text, length}, thinking: {text, length}, view, shown (UTF-16 units
+  // of content on screen), lastAt (when text last came), reveal ({from, start, span} while a step is revealed)}
+  let live = null;
   let waitingFor = null; // the token of this view's sync request, until its answer comes
   let syncs = 0;
   let frame = null;
@@ -248,7 +274,7 @@ function render({ model, el }) {
   const scrollDown = (force) => {
     if (force || nearBottom()) log.scrollTop = log.scrollHeight;
   };
-  const liveEntry = () => ({ id: live.id, role: "assistant", content: live.content.text, thinking: live.thinking.text });
+  const liveEntry = () => ({ id: live.id, role: "assistant", content: live.content.text.slice(0, live.shown), thinking: live.thinking.text });
 
   function submit() {
     const text = input.value;
@@ -269,7 +295,15 @@ function render({ model, el }) {
 
   function startLive(id, content = "", thinking = "") {
     if (live && live.id === id) return;
-    live = { id, content: newPart(content), thinking: newPart(thinking), view: new MessageView({ id, role: "assistant" }, model.get("model")) };
+    live = {
+      id,
+      content: newPart(content),
+      thinking: newPart(thinking),
+      view: new MessageView({ id, role: "assistant" }, model.get("model")),
+      shown: content.length,
+      lastAt: null,
+      reveal: null,
+    };
   }
 
   function renderLog() {
@@ -314,9 +348,12 @@ function render({ model, el }) {
     frame = nextFrame(() => {
       frame = null;
       if (!live) return;
+      live.shown = revealedLength(live.content.text, live.reveal, performance.now());
+      if (live.shown >= live.content.text.length) live.reveal = null;
       const stick = nearBottom();
       live.view.update(liveEntry(), true);
       scrollDown(stick);
+      if (live.reveal) scheduleLive();
     });
   }
 
@@ -326,6 +363,7 @@ function render({ model, el }) {
     if (!live || live.id !== id) return requestSync();
     const ok = mergeAt(live.content, content || "", contentAt) && (thinking === undefined || mergeAt(live.thinking, thinking, thinkingAt));
     if (!ok) return requestSync();
+    live.reveal = null; // thinking and answer text together: shown at once
     scheduleLive();
   }
 
@@ -347,19 +385,36 @@ function render({ model, el }) {
   }
 
   function onEnd(msg) {
-    if (!live || live.id !== msg.id || live.content.length !== msg.content_length || live.thinking.length !== msg.thinking_length) {
+    if (!live || live.id !== msg.id || live.content.length !== msg.content_length || live.thinking.length !== (msg.thinking_length || 0)) {
       live = null;
       return requestSync();
     }
     const view = live.view;
-    const entry = { role: "assistant", model: model.get("model"), ...msg.entry, content: live.content.text, thinking: live.thinking.text };
+    const entry = { role: "assistant", model: model.get("model"), ...msg.entry, id: msg.id, content: live.content.text, thinking: live.thinking.text };
     views.set(entry.id, view); // the live bubble becomes the finished message
     live = null;
     entries = [...entries, entry];
     renderLog();
   }
 
+  /** A bare string: new answer text of the live reply (the comm keeps order; "end" checks the length). */
+  function onText(text) {
+    if (!live) return requestSync();
+    const now = performance.now();
+    const gap = live.lastAt === null ? 0 : now - live.lastAt;
+    live.lastAt = now;
+    live.content.text += text;
+    live.content.length += codePoints(text);
+    // a slow step is revealed over about the time it took to come; a fast one shows at once
+    live.reveal = gap >= SMOOTH_MIN_GAP_MS ? { from: live.shown, start: now, span: 0.9 * Math.min(gap, SMOOTH_MAX_SPAN_MS) } : null;
+    scheduleLive();
+  }
+
   function onMessage(msg) {
+    if (typeof msg === "string") {
+      if (!waitingFor) onText(msg);
+      return;
+    }
     if (Array.isArray(msg)) {
       if (msg[0] === "d" && !waitingFor) onDelta(msg);
       return;

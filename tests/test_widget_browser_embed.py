@@ -87,12 +87,11 @@ def test_embedded_chat_relays_messages_both_ways(hub: Any, client: Any, fake_oll
     # embedded view gets what is new as the chat's own messages, relayed
     assert "history" not in browser.children[cid]["state"]
     relayed = [m["msg"] for m in sent if m.get("type") == "child" and m.get("id") == cid]
-    deltas = [m for m in relayed if isinstance(m, list) and m[0] == DELTA_TAG]
+    # answer text goes as bare strings (no thinking here, so no ["d", ...] lists)
+    assert not [m for m in relayed if isinstance(m, list) and m[0] == DELTA_TAG]
+    deltas = [m for m in relayed if isinstance(m, str)]
     assert deltas and [m["type"] for m in relayed if isinstance(m, dict)] == ["log", "end"]
-    text = ""
-    for d in deltas:
-        text = text[: d[2]] + d[3]
-    assert text == history[-1]["content"]
+    assert "".join(deltas) == history[-1]["content"]
     # unknown children and messages are ignored
     _msg(browser, {"type": "child_msg", "id": "chat:nope", "content": {"type": "send"}})
     assert browser.error is None
@@ -120,3 +119,32 @@ def test_chat_after_a_pull_retried_as_huggingface_co(fake_hub: Any) -> None:
         chat.send("Hi")
         chat.wait(timeout=60)
         assert chat.error is None and chat.history[-1]["role"] == "assistant"
+
+
+def test_chat_on_a_model_pulled_earlier_as_huggingface_co(fake_hub: Any) -> None:
+    """A model pulled before this browser existed, under its huggingface.co/ name (the retry
+    current Ollama needs for a private repo): the table marks its hf.co/ ref as in Ollama, so
+    its Chat must open on the stored name (an hf.co/ chat would get Ollama's 404)."""
+    from hfollama_widgets.testing import FakeOllama
+
+    key = "hf_fake_token_for_tests"
+    repo = "example-org/Private-Model-GGUF"
+    fake = FakeOllama(hub=fake_hub, hf_token=key, pull_speed=1e12)
+    with fake, hfw.Client(fake.url) as client:
+        hub = hfw.Hub(endpoint=fake_hub.url, token=key)
+        first = GGUFBrowser(repo, hub=hub, client=client, hardware=False).wait()
+        ref = first.recommended
+        assert ref is not None and ref.startswith("hf.co/")
+        stored = "huggingface.co/" + ref[len("hf.co/") :]
+        client.pull(stored)  # outside any browser
+        browser = GGUFBrowser(repo, hub=hub, client=client, hardware=False).wait()
+        df = browser.df
+        assert df.loc[df["model_ref"] == ref, "in_ollama"].tolist() == [True]
+        chat = browser.chat(ref)
+        assert chat.model == stored
+        chat.send("Hi")
+        chat.wait(timeout=60)
+        assert chat.error is None and chat.history[-1]["role"] == "assistant"
+        # and a ref Ollama does not have opens as it is
+        other = next(r["ref"] for r in browser.rows if r.get("ref") and not r.get("local"))
+        assert browser.chat(other).model == other

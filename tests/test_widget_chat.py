@@ -40,20 +40,28 @@ class CommSpy:
         widget.comm.send = send
 
     def custom(self, kind: str) -> list[dict[str, Any]]:
-        """The custom messages of one kind; deltas (compact lists) decoded into dicts."""
+        """The custom messages of one kind. Deltas are decoded the way a view reads them: a bare
+        string continues the live reply (the last ``log`` not answering a view named it), a list
+        carries its id and offsets; each as a dict with its ``index`` in ``sent``."""
         out = []
-        for m in self.sent:
+        live, c_len, t_len = None, 0, 0
+        for index, m in enumerate(self.sent):
             content = m.get("content") if m.get("method") == "custom" else None
-            if (
-                isinstance(content, list)
-                and content
-                and kind == "delta"
-                and content[0] == DELTA_TAG
-            ):
+            is_turn = isinstance(content, dict) and content.get("type") == "log"
+            if is_turn and "view" not in content and content.get("live") != live:
+                live, c_len, t_len = content.get("live"), 0, 0
+            if kind == "delta" and isinstance(content, str):
+                d = ReplyDelta(content, c_len, "", t_len)
+            elif kind == "delta" and isinstance(content, list) and content[0] == DELTA_TAG:
                 d = ReplyDelta.from_message(content)
-                out.append({"id": content[1], **vars(d)})
-            elif isinstance(content, dict) and content.get("type") == kind:
-                out.append(content)
+                assert content[1] == live, "a delta of a reply that is not live"
+            else:
+                if isinstance(content, dict) and content.get("type") == kind:
+                    out.append(content)
+                continue
+            assert live is not None, "a delta with no live reply"
+            c_len, t_len = d.content_at + len(d.content), d.thinking_at + len(d.thinking)
+            out.append({"id": live, "index": index, **vars(d)})
         return out
 
     def updates(self) -> list[dict[str, Any]]:
@@ -394,4 +402,4 @@ def test_a_reply_reads_its_stream_to_the_end() -> None:
     assert run.error is None and run.content == "Hi" and run.final is not None
     assert read_past_the_final_line == [True]
     assert deltas == [ReplyDelta("Hi", 0, "", 0)]
-    assert deltas[0].to_message("m1") == [DELTA_TAG, "m1", 0, "Hi"]
+    assert deltas[0].to_message("m1") == "Hi"  # answer text only: the bare string

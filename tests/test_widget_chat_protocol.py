@@ -15,7 +15,7 @@ from test_widget_chat import LLAMA, CommSpy, wait_until
 
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.widgets.chat import ChatWidget
-from hfollama_widgets.widgets.chat.stream import DELTA_TAG, TextParts
+from hfollama_widgets.widgets.chat.stream import TextParts
 
 WEATHER_CALL = {
     "id": "call_x1y2z3a4",
@@ -79,18 +79,15 @@ def test_a_view_that_renders_asks_once_and_gets_everything(
     assert len(answer["add"]) == 7 and answer["live"] == chat.streaming
     # the live text in the answer is exactly what the deltas before it carried
     before = spy.sent.index(next(m for m in spy.sent if m.get("content") is answer))
-    text = ""
-    for m in spy.sent[:before]:
-        c = m.get("content")
-        if isinstance(c, list) and c[0] == DELTA_TAG:
-            text = text[: c[2]] + c[3]
+    text = "".join(d["content"] for d in spy.custom("delta") if d["index"] < before)
     assert answer["content"] == text
     # and the deltas after it go on from its end
     fake_ollama.token_rate = 10_000
     final = chat.wait(timeout=60)
     assert final is not None
-    after = [m["content"] for m in spy.sent[before + 1 :] if isinstance(m.get("content"), list)]
-    assert after and after[0][2] == len(answer["content"])
+    after = [d for d in spy.custom("delta") if d["index"] > before]
+    assert after and after[0]["content_at"] == len(answer["content"])
+    assert answer["content"] + "".join(d["content"] for d in after) == final["content"]
     chat.close()
 
 

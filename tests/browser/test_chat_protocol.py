@@ -85,3 +85,84 @@ def test_tool_calls_show_collapsed_as_text(notebook: Any, ollama_url: str) -> No
     assert json.loads(tool_calls) == messages[1]["tool_calls"]
     nb.screenshot("chat-tool-calls", nb.output(1))
     nb.assert_no_errors()
+
+
+#: Records, in the page, each length the live reply's text takes (a MutationObserver).
+LIVE_LENGTHS = """
+(root) => {
+  window.__hfwLengths = [];
+  new MutationObserver(() => {
+    const live = root.querySelector(
+      '[data-testid="message"][data-state="streaming"] [data-testid="content"]');
+    if (!live) return;
+    const n = live.textContent.length, seen = window.__hfwLengths;
+    if (!seen.length || seen[seen.length - 1] !== n) seen.push(n);
+  }).observe(root, { subtree: true, childList: true, characterData: true });
+}
+"""
+
+#: Counts, in the kernel, the answer-text deltas (bare strings) the widget sends.
+COUNT_TEXT_DELTAS = """
+text_deltas = []
+_send = chat.comm.send
+def _counting_send(data=None, metadata=None, buffers=None):
+    if isinstance((data or {}).get("content"), str):
+        text_deltas.append(len(data["content"]))
+    _send(data=data, metadata=metadata, buffers=buffers)
+chat.comm.send = _counting_send
+"""
+
+
+def test_slow_steps_are_revealed_smoothly(notebook: Any, fake_ollama: Any, ollama_url: str) -> None:
+    # a slow model: its text goes out only every flush_max_wait (0.8 s), in ~60-character steps;
+    # the page shows each step over about the time it took, not all at once
+    long_replies(fake_ollama)
+    fake_ollama.token_rate = 15
+    cells = chat_cells(ollama_url, flush_bytes=10**6, flush_max_wait=0.8)
+    cells[0] += "\n" + COUNT_TEXT_DELTAS
+    nb: NotebookSession = notebook(cells)
+    nb.page.evaluate(LIVE_LENGTHS, nb.output(1).get_by_test_id("chat").element_handle())
+    nb.eval("chat.send('Tell me a long story') or None")
+    wait_state(nb, "streaming")
+    nb.eval_until("print(len(text_deltas) >= 6)", "True", timeout=60)
+    fake_ollama.token_rate = FINISH
+    done = wait_state(nb, "done", timeout=60_000).get_by_test_id("content").inner_text()
+    steps = json.loads(nb.eval("import json; print(json.dumps(text_deltas))"))
+    lengths = nb.page.evaluate("window.__hfwLengths")
+    # the page showed many more lengths than it got steps (each ~0.7 s step over ~40 frames)
+    assert len(lengths) >= 3 * len(steps) - 6, (len(lengths), steps)
+    full = nb.eval("print(chat.history[-1]['content'])")
+    assert done.split() == full.split()  # all of it in the end (markdown: paragraphs)
+    nb.assert_no_errors()
+
+
+def test_message_typed_before_the_sync_answer_is_sent(
+    notebook: Any, fake_ollama: Any, ollama_url: str
+) -> None:
+    # the kernel is busy when the view renders, so the view's sync waits; a message typed and
+    # sent meanwhile must go out (the kernel answers the sync first, then takes the turn)
+    fake_ollama.token_rate = 2000
+    cells = chat_cells(ollama_url)
+    cells[1] = "import time\ndisplay(chat)\ntime.sleep(8)"
+    nb: NotebookSession = notebook(cells, run=False)
+    nb.page.evaluate(
+        """(path) => { const app = window.jupyterapp;
+             app.shell.activateById(window.__hfw.panel(path).id);
+             app.commands.execute('notebook:run-all-cells'); }""",
+        nb.path,
+    )
+    chat = nb.output(1).get_by_test_id("chat")
+    chat.wait_for(timeout=60_000)
+    assert chat.get_attribute("data-state") == "loading"  # its sync is not answered yet
+    box = nb.output(1).get_by_test_id("input")
+    box.fill("Sent while the kernel was busy")
+    box.press("Enter")
+    assert box.input_value() == ""  # taken, not dropped
+    nb.output(1).locator('[data-role="user"]').filter(
+        has_text="Sent while the kernel was busy"
+    ).wait_for(timeout=60_000)
+    wait_state(nb, "done", timeout=60_000)
+    nb.wait_for_kernel_idle()
+    assert nb.eval("print([m['role'] for m in chat.history])").strip() == "['user', 'assistant']"
+    assert chat.get_attribute("data-syncs") == "1"
+    nb.assert_no_errors()

@@ -22,10 +22,11 @@ from typing import Any, TypeVar
 
 import ipywidgets
 
-from hfollama_widgets.errors import InvalidModelRefError, OllamaConnectionError
+from hfollama_widgets.errors import HFOllamaError, InvalidModelRefError, OllamaConnectionError
 from hfollama_widgets.ollama import Client
 from hfollama_widgets.refs import parse_model_ref
 from hfollama_widgets.widgets._base import FrontEndActions
+from hfollama_widgets.widgets.browser.table import stored_name
 from hfollama_widgets.widgets.chat import ChatWidget
 from hfollama_widgets.widgets.pull_progress import PullProgress
 
@@ -149,11 +150,22 @@ class ModelPanel:
         # A pull that current Ollama refused as hf.co/ is retried as huggingface.co/ (the realm
         # host check, ollama/ollama server/auth.go:60): the model is stored under that name.
         pulled = self.pulls.get(ref)
-        model = pulled.model if pulled is not None and pulled.model else ref
-        widget = embedded(ChatWidget, self._require_client(), model)
+        client = self._require_client()
+        model = pulled.model if pulled is not None and pulled.model else self._stored(client, ref)
+        widget = embedded(ChatWidget, client, model)
         self.chats[ref] = widget
         self._embed("chat", ref, widget)
         return widget
+
+    @staticmethod
+    def _stored(client: Client, ref: str) -> str:
+        """The name Ollama stored ``ref`` under (a model pulled earlier, maybe as
+        ``huggingface.co/…``); ``ref`` itself if Ollama has none or cannot be asked (the chat
+        then shows Ollama's own error, with its fix)."""
+        try:
+            return stored_name(client.list(), ref) or ref
+        except HFOllamaError:
+            return ref
 
     def from_front_end(self, content: Any) -> bool:
         """Pass a message from a child's view in the browser's page on to that child; False if

@@ -119,6 +119,34 @@ def not_pullable_reason(kind: str | None, shards: int | None, pullable: bool) ->
     return "Ollama cannot pull this file from the Hub."
 
 
+def _folded(name: str) -> str:
+    low = name.strip().lower()
+    if low.startswith("huggingface.co/"):
+        low = "hf.co/" + low[len("huggingface.co/") :]
+    return low
+
+
+def stored_name(listing: Mapping[str, Any] | None, ref: str) -> str | None:
+    """The name Ollama stored ``ref`` under, from a ``list()`` answer; None if it has no such
+    model. A model pulled as ``huggingface.co/…`` (the retry current Ollama needs for a private
+    repo) is found from its ``hf.co/…`` ref, and is chatted with under its stored name.
+
+    >>> stored_name({"models": [{"model": "huggingface.co/A/B:Q4_K_M"}]}, "hf.co/a/b:q4_k_m")
+    'huggingface.co/A/B:Q4_K_M'
+    >>> stored_name({"models": []}, "hf.co/a/b:q4_k_m") is None
+    True
+    """
+    want = _folded(ref)
+    for entry in (listing or {}).get("models") or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for key in ("model", "name"):
+            name = entry.get(key)
+            if isinstance(name, str) and name and _folded(name) == want:
+                return name
+    return None
+
+
 def local_model_refs(listing: Mapping[str, Any] | None) -> set[str]:
     """Lower-cased names of the models in an Ollama ``list()`` answer (``name`` or ``model``).
 
@@ -134,10 +162,7 @@ def local_model_refs(listing: Mapping[str, Any] | None) -> set[str]:
         for key in ("name", "model"):
             name = entry.get(key)
             if isinstance(name, str) and name:
-                low = name.strip().lower()
-                if low.startswith("huggingface.co/"):
-                    low = "hf.co/" + low[len("huggingface.co/") :]
-                refs.add(low)
+                refs.add(_folded(name))
     return refs
 
 

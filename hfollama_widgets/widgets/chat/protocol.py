@@ -10,11 +10,14 @@ messages on the widget's comm (ordered, and seen by every view of the widget):
   nothing added), a clear (``keep`` 0). The answer to a view's ``sync`` is one too, with
   ``keep`` 0, everything in ``add``, the live reply's text so far (``content``, ``thinking``)
   and the asking view's token in ``view`` (other views, already in step, ignore it).
-- ``["d", id, content_at, content, thinking_at?, thinking?]`` (a delta): new text of the live reply
-  (:class:`~.stream.ReplyDelta`), at its offsets.
-- ``{"type": "end", "id", "entry": {stats...}, "content_length", "thinking_length"}``: the live
+- a delta (:class:`~.stream.ReplyDelta`), new text of the live reply: the bare string
+  ``"text"`` when it is answer text only (the common case, many a second: it continues the live
+  reply the ``log`` message named, and the comm keeps order), or, with new thinking text,
+  ``["d", id, content_at, content, thinking_at, thinking]`` at its offsets.
+- ``{"type": "end", "id", "entry": {stats...}, "content_length", "thinking_length"?}``: the live
   reply is finished and appended; its text is what the deltas carried (the lengths let a view
-  check that it has all of it), so only the small stats entry goes out.
+  check that it has all of it; ``thinking_length`` only when there was thinking), so only the
+  small stats entry goes out (without the id, role and model the view already knows).
 
 A view sends ``{"type": "sync", "view": token}`` once when it renders (it has nothing yet) and
 again only if it finds a gap (a message it cannot place); until the answer comes it ignores the
@@ -24,7 +27,7 @@ rest (the answer reflects everything sent before it, and the comm keeps order).
 2
 >>> end = end_message({"id": "m4", "content": "Hello", "thinking": "", "tokens": 1})
 >>> end["entry"], end["content_length"]
-({'id': 'm4', 'tokens': 1}, 5)
+({'tokens': 1}, 5)
 """
 
 from __future__ import annotations
@@ -73,13 +76,16 @@ def end_message(entry: Mapping[str, Any], *, model: str | None = None) -> dict[s
     """The ``end`` message for a finished reply ``entry``: its stats, not its text (nor its
     ``role``, always "assistant", nor its ``model`` when it is the widget's ``model``)."""
     small = {k: v for k, v in compact(entry).items() if k not in STREAMED_FIELDS}
-    small.pop("role", None)
+    for known in ("role", "id"):  # always "assistant"; the id is the message's own
+        small.pop(known, None)
     if model is not None and small.get("model") == model:
         del small["model"]
-    return {
+    msg = {
         "type": "end",
         "id": entry["id"],
         "entry": small,
         "content_length": len(entry.get("content") or ""),
-        "thinking_length": len(entry.get("thinking") or ""),
     }
+    if entry.get("thinking"):
+        msg["thinking_length"] = len(entry["thinking"])
+    return msg

@@ -25,7 +25,8 @@ from hfollama_widgets.widgets._base import Job
 
 __all__ = ["DELTA_TAG", "FlushPolicy", "ReplyDelta", "ReplyRun", "TextParts"]
 
-#: First item of a delta message (a list; the other messages are dicts with a ``type``).
+#: First item of a delta message that carries thinking text (a list; a delta of answer text
+#: only is a bare string; the other messages are dicts with a ``type``).
 DELTA_TAG = "d"
 
 
@@ -82,24 +83,29 @@ class ReplyDelta:
     thinking: str
     thinking_at: int
 
-    def to_message(self, reply_id: str) -> list[Any]:
-        """The front end's ``delta`` message, a compact list (it is sent many times a second,
-        so its envelope is kept small, with a one-letter tag): ``["d", id, content_at, content,
-        thinking_at, thinking]``, the thinking pair only when there is new thinking.
+    def to_message(self, reply_id: str) -> str | list[Any]:
+        """The front end's delta message. It goes out many times a second, so the common case
+        (new answer text only) is the text itself, a bare JSON string: it continues the live
+        reply, which the turn's ``log`` message named, and the comm keeps order (the ``end``
+        message's lengths let a view check it has all of it). New thinking text goes as a
+        list with the reply's id and both offsets: ``["d", id, content_at, content,
+        thinking_at, thinking]``.
 
         >>> ReplyDelta("lo", 3, "", 0).to_message("m2")
-        ['d', 'm2', 3, 'lo']
+        'lo'
+        >>> ReplyDelta("", 5, "hm", 2).to_message("m2")
+        ['d', 'm2', 5, '', 2, 'hm']
         >>> ReplyDelta.from_message(ReplyDelta("", 5, "hm", 2).to_message("m2"))
         ReplyDelta(content='', content_at=5, thinking='hm', thinking_at=2)
         """
-        msg: list[Any] = [DELTA_TAG, reply_id, self.content_at, self.content]
-        if self.thinking:
-            msg += [self.thinking_at, self.thinking]
-        return msg
+        if not self.thinking:
+            return self.content
+        return [DELTA_TAG, reply_id, self.content_at, self.content, self.thinking_at, self.thinking]
 
     @classmethod
     def from_message(cls, msg: list[Any]) -> ReplyDelta:
-        """The delta a :meth:`to_message` list carries."""
+        """The delta a :meth:`to_message` list carries (a bare string carries only ``content``,
+        at the end of the text so far)."""
         thinking_at, thinking = (msg[4], msg[5]) if len(msg) > 4 else (0, "")
         return cls(msg[3], msg[2], thinking, thinking_at)
 
@@ -108,19 +114,24 @@ class ReplyDelta:
 class FlushPolicy:
     """When streamed text goes to the page: the first text at once; then at most once per
     ``interval_s``, and only once ``min_bytes`` of new text are waiting or ``max_wait_s`` passed
-    since the last send. Each comm message costs ~60 bytes of envelope (measured by
-    ``bench/chat_traffic.py``), so ``min_bytes=200`` keeps the bytes sent within ~1.3x the
-    reply's text once a model streams faster than ``min_bytes / max_wait_s`` (~600 B/s, about
-    120 tok/s); a slower model's text goes out every ``max_wait_s`` (0.35 s: smooth to read, a
-    little more envelope per byte). ``min_bytes=0`` sends every ``interval_s``.
+    since the last send. A delta of answer text costs 35 bytes of envelope (ipywidgets'
+    ``{"method": "custom", "content": ""}`` around the bare string; measured by
+    ``bench/chat_traffic.py``), so ``min_bytes=200`` keeps a fast model's bytes within ~1.2x
+    its text, in steps ~60-100 ms apart; a model slower than ``min_bytes / max_wait_s`` (~330
+    B/s, about 70 tok/s) has its text sent every ``max_wait_s`` (0.6 s: >= 1.3x its text up to
+    ~120 B a step, i.e. from ~40 tok/s on), and the page reveals each such step over about the
+    time it took to come (js/chat.js), so it still reads as a stream. ``min_bytes=0`` sends
+    every ``interval_s``.
 
     >>> FlushPolicy().due(0.03, 10_000), FlushPolicy().due(0.2, 10), FlushPolicy().due(0.2, 500)
     (False, False, True)
+    >>> FlushPolicy().due(0.6, 10)
+    True
     """
 
     interval_s: float = 0.06
     min_bytes: int = 200
-    max_wait_s: float = 0.35
+    max_wait_s: float = 0.6
 
     def due(self, since_last_s: float, pending: int) -> bool:
         """True if ``pending`` characters, ``since_last_s`` after the last send, go out now."""

@@ -109,7 +109,7 @@ class ChatWidget(WidgetBase):
         tools: Sequence[Any] | None = None,
         flush_interval: float = 0.06,
         flush_bytes: int = 200,
-        flush_max_wait: float = 0.35,
+        flush_max_wait: float = 0.6,
         **kwargs: Any,
     ) -> None:
         start = list(messages or [])
@@ -320,7 +320,13 @@ class ChatWidget(WidgetBase):
                 self._send_message(log_message(len(self.history)))  # the views: no live reply
 
     def _send_delta(self, reply_id: str, delta: ReplyDelta) -> None:
-        self._send_message(delta.to_message(reply_id))
+        # A delta of answer text names no reply: it continues the live one. A run sends only
+        # before its reply ends (``ended`` flushes, then ``on_end``), and the next reply starts
+        # only after that; an abandoned run (Stop before Ollama answered) has no text. This
+        # check keeps it so should a late delta ever come (no lock: the run's flush lock is
+        # held here, and ``_answer_sync`` takes the two the other way round).
+        if reply_id not in self._ended:
+            self._send_message(delta.to_message(reply_id))
 
     def _send_message(self, message: Any) -> None:
         """One custom message to every view (and relay)."""
