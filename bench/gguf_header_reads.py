@@ -30,7 +30,8 @@ def pick_file(hub: Hub, repo_id: str) -> str | None:
         df = hub.list_gguf_files(repo_id)
     except HFOllamaError:
         return None
-    models = df[df["kind"] == "model"]
+    # byte splits (.gguf.partXofY, .gguf-split-a) have no readable header of their own
+    models = df[(df["kind"] == "model") & df["filename"].str.endswith(".gguf")]
     if models.empty:
         return None
     q4 = models[models["quantization"] == "Q4_K_M"]
